@@ -1,0 +1,121 @@
+// Package dossier defines a dossier (one request from the public and
+// everything exchanged about it), its states and its journal events.
+//
+// The package holds plain data and the rules that do not need storage;
+// internal/store persists it and internal/intake creates it.
+package dossier
+
+import (
+	"time"
+)
+
+// State is the stage of a dossier in its legal life.
+type State string
+
+const (
+	// StateReceived is a request stored and acknowledged (or to be
+	// acknowledged), waiting for staff to register it and send the ARE
+	// (accusé de réception, the legal receipt).
+	StateReceived State = "recu"
+	// StateAutomatic is an automatic message (auto-reply, delivery
+	// report, read receipt, list or bulk mail, null sender, own address)
+	// stored without acknowledgement or forward. Reason says why.
+	StateAutomatic State = "automatique"
+	// StateQuarantined is an envoi stored without acknowledgement because
+	// it looks like spam or may harm the information system. Reason says
+	// why.
+	StateQuarantined State = "quarantaine"
+)
+
+// States lists every state, in the order the CLI shows them.
+var States = []State{StateReceived, StateAutomatic, StateQuarantined}
+
+// Valid reports whether s is a known state.
+func (s State) Valid() bool {
+	for _, k := range States {
+		if s == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Channel names the door an item came through.
+type Channel string
+
+const (
+	ChannelSMTP   Channel = "smtp"
+	ChannelIMAP   Channel = "imap"
+	ChannelForm   Channel = "form"
+	ChannelIngest Channel = "ingest"
+)
+
+// Address is a mailbox with its optional display name.
+type Address struct {
+	Name string `json:"name,omitempty"`
+	Addr string `json:"addr"`
+}
+
+// String formats the address for humans: "Name <addr>" or "addr".
+func (a Address) String() string {
+	if a.Name == "" {
+		return a.Addr
+	}
+	return a.Name + " <" + a.Addr + ">"
+}
+
+// Attachment describes one file received with a request. The content
+// itself stays in the raw message.
+type Attachment struct {
+	FileName    string `json:"file_name"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
+	// Inline is true for parts shown inside the HTML body (signature
+	// logos, embedded pictures) rather than documents sent on purpose.
+	Inline bool `json:"inline,omitempty"`
+}
+
+// Dossier is one request and the facts sved keeps about it.
+type Dossier struct {
+	Ref    string `json:"ref"` // PREFIX-YYYY-NNNNNN
+	Tenant string `json:"tenant"`
+	Year   int    `json:"year"`
+	Seq    uint64 `json:"seq"`
+
+	State State `json:"state"`
+	// Reason explains StateAutomatic and StateQuarantined, and is empty
+	// otherwise (for example "auto-reply: Auto-Submitted: auto-replied").
+	Reason string `json:"reason,omitempty"`
+
+	Channel Channel `json:"channel"`
+	// ReceivedAt is the instant the item was durably stored, in UTC. It
+	// is the legal date of receipt.
+	ReceivedAt time.Time `json:"received_at"`
+	Remote     string    `json:"remote,omitempty"` // client IP for SMTP and forms
+
+	EnvelopeFrom string   `json:"envelope_from"`
+	Recipients   []string `json:"recipients"` // intake addresses that received it
+
+	Requester Address `json:"requester"` // Addr is empty when unknown
+	Subject   string  `json:"subject"`
+	Service   string  `json:"service"`
+	Nature    string  `json:"nature,omitempty"`
+
+	MessageID   string       `json:"message_id,omitempty"`
+	Attachments []Attachment `json:"attachments,omitempty"`
+	Warnings    []string     `json:"warnings,omitempty"`
+
+	// Token is the secret part of the reply address that routes answers
+	// back to this dossier.
+	Token string `json:"token"`
+	// ReplyAddress is the full reply-token address.
+	ReplyAddress string `json:"reply_address"`
+	// RawSHA256 is the hash of the raw message as received.
+	RawSHA256 string `json:"raw_sha256"`
+	RawSize   int64  `json:"raw_size"`
+
+	// EventCount is the number of journal events, which is also the
+	// sequence number the next event gets.
+	EventCount uint64 `json:"event_count"`
+}
