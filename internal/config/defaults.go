@@ -1,0 +1,138 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Defaults for settings left out of the file or set to zero.
+const (
+	DefaultDataDir         = "./data"
+	DefaultListen          = "127.0.0.1:2525"
+	DefaultMaxMessageBytes = 25 << 20 // 25 MiB
+	DefaultMaxRecipients   = 50
+	// DefaultMaxLineLength is in octets. RFC 5321 section 4.5.3.1.6 sets
+	// 1000 as the minimum a server must accept. Real mail often exceeds
+	// it, so the default is larger.
+	DefaultMaxLineLength  = 16000
+	DefaultReadTimeout    = 60 * time.Second
+	DefaultWriteTimeout   = 60 * time.Second
+	DefaultMaxConnections = 200
+	DefaultStartTLS       = StartTLSOpportunistic
+	DefaultRetryInterval  = 5 * time.Minute
+	DefaultMaxAttempts    = 20
+	DefaultTimeout        = 60 * time.Second
+	DefaultTimeZone       = "Europe/Paris"
+	DefaultDelai          = "2m"
+	defaultSeparator      = "+"
+	defaultOutboxFolder   = "outbox"
+)
+
+// applyDefaults fills every setting left empty or zero, and makes the
+// relative paths absolute against baseDir.
+func (c *Config) applyDefaults(baseDir string) {
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir
+	}
+	if c.Hostname == "" {
+		c.Hostname = defaultHostname()
+	}
+	c.resolvePaths(baseDir)
+
+	c.SMTP.applyDefaults()
+	c.Outbound.applyDefaults(c.DataDir)
+	for _, t := range c.Tenants {
+		if t != nil {
+			t.applyDefaults()
+		}
+	}
+}
+
+// defaultHostname returns the machine's host name when it is a valid
+// domain name, else "localhost".
+func defaultHostname() string {
+	name, err := os.Hostname()
+	if err != nil {
+		return "localhost"
+	}
+	if _, err := normalizeDomain(name); err != nil {
+		return "localhost"
+	}
+	return name
+}
+
+// resolvePaths makes every file and folder path absolute against
+// baseDir.
+func (c *Config) resolvePaths(baseDir string) {
+	abs := func(p string) string {
+		if p == "" || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(baseDir, p)
+	}
+	c.DataDir = abs(c.DataDir)
+	c.SMTP.TLSCert = abs(c.SMTP.TLSCert)
+	c.SMTP.TLSKey = abs(c.SMTP.TLSKey)
+	c.Outbound.PasswordFile = abs(c.Outbound.PasswordFile)
+	if dir, ok := strings.CutPrefix(c.Outbound.Transport, transportDirPrefix); ok && dir != "" {
+		c.Outbound.Transport = transportDirPrefix + abs(dir)
+	}
+}
+
+func (s *SMTP) applyDefaults() {
+	if s.Listen == "" {
+		s.Listen = DefaultListen
+	}
+	if s.MaxMessageBytes == 0 {
+		s.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if s.MaxRecipients == 0 {
+		s.MaxRecipients = DefaultMaxRecipients
+	}
+	if s.MaxLineLength == 0 {
+		s.MaxLineLength = DefaultMaxLineLength
+	}
+	if s.ReadTimeout == 0 {
+		s.ReadTimeout = DefaultReadTimeout
+	}
+	if s.WriteTimeout == 0 {
+		s.WriteTimeout = DefaultWriteTimeout
+	}
+	if s.MaxConnections == 0 {
+		s.MaxConnections = DefaultMaxConnections
+	}
+}
+
+func (o *Outbound) applyDefaults(dataDir string) {
+	if o.Transport == "" {
+		o.Transport = transportDirPrefix + filepath.Join(dataDir, defaultOutboxFolder)
+	}
+	if o.StartTLS == "" {
+		o.StartTLS = DefaultStartTLS
+	}
+	if o.RetryInterval == 0 {
+		o.RetryInterval = DefaultRetryInterval
+	}
+	if o.MaxAttempts == 0 {
+		o.MaxAttempts = DefaultMaxAttempts
+	}
+	if o.Timeout == 0 {
+		o.Timeout = DefaultTimeout
+	}
+}
+
+func (t *Tenant) applyDefaults() {
+	if t.TimeZone == "" {
+		t.TimeZone = DefaultTimeZone
+	}
+	if t.Reply.Separator == "" {
+		t.Reply.Separator = defaultSeparator
+	}
+	for _, n := range t.Natures {
+		if n != nil && n.Delai == "" {
+			n.Delai = DefaultDelai
+		}
+	}
+}

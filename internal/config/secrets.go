@@ -1,0 +1,74 @@
+package config
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// maxSecretFileBytes bounds a password file, which contains one line.
+const maxSecretFileBytes = 4096
+
+// readSecrets fills Outbound.Password from password_file, without the
+// surrounding white space, or from the environment variable named by
+// password_env. Problems name the file or
+// the variable, never the secret.
+func (c *Config) readSecrets(p *problems) {
+	o := &c.Outbound
+	switch {
+	case o.PasswordFile != "" && o.PasswordEnv != "":
+		p.add("outbound.password_env", "set only one of password_file and password_env")
+	case o.PasswordFile != "":
+		password, err := readSecretFile(o.PasswordFile)
+		if err != nil {
+			p.add("outbound.password_file", "%v", err)
+			return
+		}
+		o.Password = password
+	case o.PasswordEnv != "":
+		// The variable is used as is. Only a file gets its final newline
+		// trimmed.
+		password := os.Getenv(o.PasswordEnv)
+		if strings.TrimSpace(password) == "" {
+			p.add("outbound.password_env",
+				"environment variable %s is empty or unset; export it before starting sved",
+				o.PasswordEnv)
+			return
+		}
+		o.Password = password
+	}
+}
+
+// readSecretFile returns the content of a password file without the
+// surrounding white space. It reads only regular files, so that a device
+// or a named pipe can neither block nor fill memory.
+func readSecretFile(path string) (string, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("cannot read password file: %w", err)
+	}
+	if !info.Mode().IsRegular() {
+		return "", fmt.Errorf("password file %s is not a regular file", path)
+	}
+
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("cannot read password file: %w", err)
+	}
+	defer f.Close()
+
+	data, err := io.ReadAll(io.LimitReader(f, maxSecretFileBytes+1))
+	if err != nil {
+		return "", fmt.Errorf("cannot read password file %s: %w", path, err)
+	}
+	if len(data) > maxSecretFileBytes {
+		return "", fmt.Errorf("password file %s is larger than %d bytes; it must contain only the password",
+			path, maxSecretFileBytes)
+	}
+	password := strings.TrimSpace(string(data))
+	if password == "" {
+		return "", fmt.Errorf("password file %s is empty", path)
+	}
+	return password, nil
+}

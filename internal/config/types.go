@@ -1,0 +1,127 @@
+package config
+
+import (
+	"time"
+)
+
+// Config is the whole configuration file after defaults and validation.
+type Config struct {
+	// DataDir contains the bbolt file and, with the default transport,
+	// the outbox folder.
+	DataDir  string `mapstructure:"data_dir"`
+	Hostname string `mapstructure:"hostname"` // announced in SMTP and used in Message-IDs
+
+	SMTP     SMTP     `mapstructure:"smtp"`
+	Outbound Outbound `mapstructure:"outbound"`
+
+	Tenants []*Tenant `mapstructure:"collectivites"`
+}
+
+// SMTP configures the inbound SMTP listener.
+type SMTP struct {
+	Listen          string        `mapstructure:"listen"`            // default 127.0.0.1:2525
+	MaxMessageBytes int64         `mapstructure:"max_message_bytes"` // default 25 MiB
+	MaxRecipients   int           `mapstructure:"max_recipients"`    // default 50
+	MaxLineLength   int           `mapstructure:"max_line_length"`   // default 16000 octets
+	ReadTimeout     time.Duration `mapstructure:"read_timeout"`      // default 60s
+	WriteTimeout    time.Duration `mapstructure:"write_timeout"`     // default 60s
+	MaxConnections  int           `mapstructure:"max_connections"`   // default 200
+	TLSCert         string        `mapstructure:"tls_cert"`          // PEM file; STARTTLS is offered when set
+	TLSKey          string        `mapstructure:"tls_key"`
+}
+
+// Outbound configures how queued mail leaves sved.
+type Outbound struct {
+	// Transport is "dir:PATH" (write .eml files, the default
+	// dir:<data_dir>/outbox) or "smtp://host:port" (a relay).
+	Transport string `mapstructure:"transport"`
+	// StartTLS is "none", "opportunistic" (default) or "required" for
+	// the smtp:// transport.
+	StartTLS      string `mapstructure:"starttls"`
+	TLSSkipVerify bool   `mapstructure:"tls_skip_verify"`
+	Username      string `mapstructure:"username"`
+	// PasswordFile or PasswordEnv names where the relay password is read
+	// from. The password itself never appears in the file.
+	PasswordFile string `mapstructure:"password_file"`
+	PasswordEnv  string `mapstructure:"password_env"`
+	// Password is filled by Load from PasswordFile or PasswordEnv.
+	Password string `mapstructure:"-"`
+
+	RetryInterval time.Duration `mapstructure:"retry_interval"` // default 5m
+	MaxAttempts   int           `mapstructure:"max_attempts"`   // default 20, then failed
+	Timeout       time.Duration `mapstructure:"timeout"`        // per delivery, default 60s
+}
+
+// Tenant is one collectivité (a commune or an intercommunalité).
+type Tenant struct {
+	ID       string `mapstructure:"id"`
+	Name     string `mapstructure:"name"`
+	TimeZone string `mapstructure:"time_zone"` // IANA name, default Europe/Paris
+	// Location is TimeZone loaded by Load.
+	Location *time.Location `mapstructure:"-"`
+	Prefix   string         `mapstructure:"prefix"` // reference prefix, e.g. "MAIRIE"
+
+	Intake []*IntakeAddress `mapstructure:"intake"`
+	// From is the address sved writes as, e.g. "Mairie de Exemple
+	// <contact@mairie-exemple.fr>".
+	From  string `mapstructure:"from"`
+	Reply Reply  `mapstructure:"reply"`
+	// Staff lists staff addresses ("agent@mairie.fr") or whole domains
+	// ("@mairie.fr").
+	Staff []string `mapstructure:"staff"`
+
+	// RequesterFromReplyTo takes the requester from Reply-To instead of
+	// From when Reply-To is present.
+	RequesterFromReplyTo bool `mapstructure:"requester_from_reply_to"`
+	// DefaultService receives requests whose intake address names none.
+	DefaultService string `mapstructure:"default_service"`
+
+	Services []*Service `mapstructure:"services"`
+	Natures  []*Nature  `mapstructure:"natures"`
+}
+
+// IntakeAddress is a public address of the tenant that feeds sved.
+type IntakeAddress struct {
+	Address string `mapstructure:"address"`
+	Service string `mapstructure:"service"` // optional; else the tenant's default
+}
+
+// Reply says how reply-token addresses are formed. Exactly one of Domain
+// and SubAddress is set.
+type Reply struct {
+	// Domain gives addresses TOKEN@Domain.
+	Domain string `mapstructure:"domain"`
+	// SubAddress gives addresses LOCAL+TOKEN@DOMAIN from "LOCAL@DOMAIN".
+	SubAddress string `mapstructure:"sub_address"`
+	Separator  string `mapstructure:"separator"` // default "+"
+}
+
+// Service is a department of the tenant that handles dossiers.
+type Service struct {
+	ID      string `mapstructure:"id"`
+	Name    string `mapstructure:"name"`
+	Mailbox string `mapstructure:"mailbox"` // where forwards go
+	Phone   string `mapstructure:"phone"`
+	Postal  string `mapstructure:"postal_address"`
+	Head    string `mapstructure:"head"` // head of service
+}
+
+// Regime is the implicit-decision regime of a nature of request.
+type Regime string
+
+const (
+	RegimeAccord Regime = "accord" // silence vaut accord
+	RegimeRejet  Regime = "rejet"  // silence vaut rejet
+	RegimeAucun  Regime = "aucun"  // no implicit decision (information)
+)
+
+// Nature is a kind of request, which fixes its service, regime and délai.
+type Nature struct {
+	ID      string `mapstructure:"id"`
+	Label   string `mapstructure:"label"`
+	Service string `mapstructure:"service"`
+	Regime  Regime `mapstructure:"regime"`
+	// Delai is the implicit-decision délai, e.g. "2m" (months), "1m",
+	// "15d" (days). Default "2m".
+	Delai string `mapstructure:"delai"`
+}
