@@ -1,0 +1,87 @@
+// Package store keeps sved's dossiers, their journals and the outbound
+// mail queue in one bbolt file.
+//
+// # Layout
+//
+// Values are JSON, except raw messages, which are stored byte for byte,
+// and index entries, whose value is empty because the key contains
+// everything the index needs.
+// Composite keys join text parts with a NUL byte, so no tenant,
+// reference, token, dedup key or mail ID may contain one. Numbers inside
+// keys are 8 bytes big-endian, and times inside keys are nanoseconds
+// since 1970, so that byte order is numeric and time order.
+//
+//	meta                "version" -> layout version
+//	dossiers            REF -> dossier.Dossier
+//	messages            REF 0 N -> raw message N of the dossier (0 is the first)
+//	journal             REF 0 SEQ -> dossier.Event
+//	dedup               TENANT 0 DEDUPKEY 0 -> REF
+//	message_dedup       REF 0 DEDUPKEY 0 -> N of the message
+//	tokens              TOKEN -> REF
+//	counters            TENANT 0 YEAR 0 -> last sequence number given
+//	index_all           RECEIVED REF -> empty
+//	index_tenant        TENANT 0 RECEIVED REF -> empty
+//	index_state         STATE 0 RECEIVED REF -> empty
+//	index_tenant_state  TENANT 0 STATE 0 RECEIVED REF -> empty
+//	mails               ID -> OutboundMail, without its content
+//	mail_raw            ID -> the mail's RFC 5322 content
+//	mail_due            NEXTATTEMPT ID -> empty, for pending mails only
+//	mail_by_dossier     REF 0 N -> ID (N counts the dossier's mails from 1)
+//
+// Raw messages (up to 25 MiB) and mail contents live in their own
+// buckets, so listing dossiers and walking the queue never read them.
+// List walks the index that matches its filter backwards, newest first.
+// DueMails walks mail_due from the start and stops at the first entry
+// after now.
+//
+// # One transaction per item
+//
+// Create writes, in one transaction: the dedup check (a hit returns the
+// existing dossier and writes nothing), the tenant's counter for the
+// year of the receipt in the tenant's time zone, the dossier under
+// PREFIX-YYYY-NNNNNN, the raw message, the "received" event (sealed as
+// event 0), then the events and mails returned by NewDossier.Build, the
+// dedup key, the reply token, and the listing indexes. AddMessage does
+// the same for a further message of an existing dossier. MarkSent,
+// MarkDeferred and MarkFailed change the mail and append its journal
+// event in one transaction.
+//
+// bbolt fsyncs the file on every commit, so a channel may acknowledge an
+// item as soon as Create returns. A crash before the commit leaves
+// nothing of the transaction: no counter increment, no dossier, no
+// queued mail. The source then delivers the item again and the dedup key
+// is still free. A crash after the commit but before the acknowledgement
+// makes the source deliver again, and the dedup key returns the same
+// dossier without queueing a second mail.
+//
+// # Group commit
+//
+// Create, AddMessage and the queue updates run under bbolt's DB.Batch.
+// Concurrent callers that arrive within Options.MaxBatchDelay of each
+// other (up to 256 of them) share one transaction and therefore one
+// fsync. When one caller's function fails, Batch rolls back the whole
+// transaction, runs the others again without it, and runs the failing
+// function again alone, in a transaction of its own, so that its error is
+// its own. Build can therefore run two or more times for one Create, and
+// must have no side effects outside the transaction. Each run starts
+// from a fresh copy of NewDossier.Dossier, and the store keeps the
+// result of the last run only. A panic in Build becomes an error of that
+// Create. A lone writer waits MaxBatchDelay before its commit starts.
+//
+// # Journal
+//
+// The journal is append-only: no function of this package deletes or
+// rewrites an event. Each append reads the dossier's last stored event,
+// checks it against the dossier's EventCount, and seals the new event
+// after it (dossier.Event.Seal), so that dossier.VerifyChain detects an
+// event changed or removed outside sved.
+//
+// # Outbound queue
+//
+// A queued mail is pending until the relay accepts it (MarkSent) or
+// refuses it for good (MarkFailed). The worker calls BeginAttempt, which
+// counts the attempt and moves the next attempt time forward, before it
+// dials. A crash during delivery therefore leaves the mail pending and
+// due again at that time, and the relay may get it twice but never zero
+// times. Wake signals the worker after each commit that queued mail.
+package store
