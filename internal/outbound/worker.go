@@ -1,0 +1,245 @@
+package outbound
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/sved-project/sved/internal/store"
+)
+
+// Defaults of WorkerOptions.
+const (
+	DefaultRetryInterval = 5 * time.Minute
+	DefaultMaxAttempts   = 20
+	DefaultConcurrency   = 4
+	// maxBackoff caps the delay between two attempts.
+	maxBackoff = 4 * time.Hour
+	// batchSize is the number of due mails taken from the queue at once.
+	batchSize = 64
+)
+
+// WorkerOptions configures a Worker. Zero fields take the defaults.
+type WorkerOptions struct {
+	// RetryInterval is the delay after the first failed attempt; each
+	// later failure doubles it, up to four hours, with ±20 % jitter.
+	RetryInterval time.Duration
+	// MaxAttempts is the number of attempts after which a mail that
+	// still fails is marked failed.
+	MaxAttempts int
+	// Concurrency is the number of deliveries in flight at once.
+	Concurrency int
+	Logger      *slog.Logger
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+}
+
+// Worker delivers the due mails of a Queue through a Transport.
+type Worker struct {
+	queue     Queue
+	transport Transport
+	opts      WorkerOptions
+	logger    *slog.Logger
+
+	slots    chan struct{}  // one token per delivery in flight
+	finished chan struct{}  // signalled when a delivery ends
+	inFlight sync.WaitGroup // deliveries in flight
+}
+
+// NewWorker returns a worker; Run starts it.
+func NewWorker(q Queue, t Transport, opts WorkerOptions) *Worker {
+	if opts.RetryInterval <= 0 {
+		opts.RetryInterval = DefaultRetryInterval
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = DefaultMaxAttempts
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = DefaultConcurrency
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Worker{
+		queue:     q,
+		transport: t,
+		opts:      opts,
+		logger:    opts.Logger,
+		slots:     make(chan struct{}, opts.Concurrency),
+		finished:  make(chan struct{}, 1),
+	}
+}
+
+// Run delivers due mails until ctx is cancelled. It waits for the queue's
+// wake-up signal, the next due time, or the end of a delivery, whichever
+// comes first. After cancellation it lets the deliveries in flight end
+// (each bounded by its transport's timeout) and returns nil.
+func (w *Worker) Run(ctx context.Context) error {
+	w.logger.Info("outbound worker started", "concurrency", w.opts.Concurrency)
+	defer w.logger.Info("outbound worker stopped")
+	defer w.inFlight.Wait()
+
+	for {
+		polled := w.startDue(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+
+		timer := time.NewTimer(w.untilNextDue(polled))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil
+		case <-w.queue.Wake():
+		case <-w.finished:
+		case <-timer.C:
+		}
+		timer.Stop()
+	}
+}
+
+// untilNextDue returns how long to sleep before the next due mail. When
+// the queue failed (polled is false) or has nothing pending, it returns
+// RetryInterval as a fallback poll.
+func (w *Worker) untilNextDue(polled bool) time.Duration {
+	if !polled {
+		return w.opts.RetryInterval
+	}
+	next, ok := w.queue.NextDue()
+	if !ok {
+		return w.opts.RetryInterval
+	}
+	return max(next.Sub(w.opts.Now()), 0)
+}
+
+// startDue starts a delivery for every due mail, batch after batch. It
+// returns false when the queue could not be read or written, so that Run
+// waits RetryInterval instead of polling a failing store in a loop.
+func (w *Worker) startDue(ctx context.Context) bool {
+	for ctx.Err() == nil {
+		mails, err := w.queue.DueMails(w.opts.Now(), batchSize)
+		if err != nil {
+			w.logger.Error("read due mails failed", "err", err)
+			return false
+		}
+		healthy := true
+		for i := range mails {
+			err := w.start(ctx, &mails[i])
+			if ctx.Err() != nil {
+				return true
+			}
+			if err != nil {
+				w.logAttrs(slog.LevelError, "record delivery attempt failed", &mails[i], "err", err)
+				healthy = false
+			}
+		}
+		if !healthy {
+			return false
+		}
+		if len(mails) < batchSize {
+			return true
+		}
+	}
+	return true
+}
+
+// start records the attempt and runs the delivery of m in a goroutine.
+// It returns ctx's error when ctx ended while it waited for a free slot,
+// and the queue's error when the attempt could not be recorded.
+func (w *Worker) start(ctx context.Context, m *store.OutboundMail) error {
+	select {
+	case w.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+
+	attempt := m.Attempts + 1
+	// The provisional next attempt covers a crash during delivery.
+	if err := w.queue.BeginAttempt(m.ID, w.opts.Now().Add(w.backoff(attempt))); err != nil {
+		<-w.slots
+		return err
+	}
+
+	w.inFlight.Add(1)
+	// Deliveries in flight finish after cancellation, so that a mail
+	// accepted by the relay is recorded as sent.
+	dctx := context.WithoutCancel(ctx)
+	go func() {
+		defer w.inFlight.Done()
+		defer func() { <-w.slots }()
+		defer w.signalFinished()
+		detail, err := w.deliver(dctx, m)
+		w.record(m, attempt, detail, err)
+	}()
+	return nil
+}
+
+// deliver calls the transport and turns a panic into a temporary error.
+func (w *Worker) deliver(ctx context.Context, m *store.OutboundMail) (detail string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("transport panic: %v", p)
+		}
+	}()
+	return w.transport.Deliver(ctx, m)
+}
+
+// record writes the result of one attempt to the queue and logs it.
+func (w *Worker) record(m *store.OutboundMail, attempt int, detail string, err error) {
+	switch {
+	case err == nil:
+		w.logAttrs(slog.LevelInfo, "mail sent", m, "attempt", attempt, "detail", detail)
+		if qerr := w.queue.MarkSent(m.ID, detail); qerr != nil {
+			w.logAttrs(slog.LevelError, "record sent mail failed", m, "err", qerr)
+		}
+
+	case IsPermanent(err) || attempt >= w.opts.MaxAttempts:
+		w.logAttrs(slog.LevelError, "mail delivery failed", m,
+			"attempt", attempt, "permanent", IsPermanent(err), "err", err)
+		if qerr := w.queue.MarkFailed(m.ID, err.Error()); qerr != nil {
+			w.logAttrs(slog.LevelError, "record failed mail failed", m, "err", qerr)
+		}
+
+	default:
+		next := w.opts.Now().Add(w.backoff(attempt))
+		w.logAttrs(slog.LevelWarn, "mail delivery deferred", m,
+			"attempt", attempt, "next_attempt", next, "err", err)
+		if qerr := w.queue.MarkDeferred(m.ID, next, err.Error()); qerr != nil {
+			w.logAttrs(slog.LevelError, "record deferred mail failed", m, "err", qerr)
+		}
+	}
+}
+
+// backoff returns the delay after the given failed attempt (1 for the
+// first): RetryInterval doubled for each earlier attempt, times a random
+// factor between 0.8 and 1.2, capped at four hours.
+func (w *Worker) backoff(attempt int) time.Duration {
+	d := w.opts.RetryInterval
+	for i := 1; i < attempt && d < maxBackoff; i++ {
+		d *= 2
+	}
+	d = time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+	return min(d, maxBackoff)
+}
+
+func (w *Worker) signalFinished() {
+	select {
+	case w.finished <- struct{}{}:
+	default:
+	}
+}
+
+// logAttrs logs one event about m with the standard keys.
+func (w *Worker) logAttrs(level slog.Level, msg string, m *store.OutboundMail, args ...any) {
+	args = append([]any{
+		"tenant", m.Tenant, "dossier", m.Dossier, "kind", m.Kind,
+		"message_id", m.MessageID, "mail", m.ID,
+	}, args...)
+	w.logger.Log(context.Background(), level, msg, args...)
+}
