@@ -1,0 +1,85 @@
+// Package classify decides, for a parsed message and the tenant that
+// received it, which service handles it and whether sved may answer it
+// automatically.
+//
+// The rules for automatic answers follow RFC 3834: no acknowledgement to
+// a null sender, to automatic mail (auto-replies, delivery reports, read
+// receipts, list and bulk mail), or to one of the tenant's own addresses,
+// which would start a mail loop. Spam is quarantined.
+package classify
+
+import (
+	"github.com/sved-project/sved/internal/config"
+	"github.com/sved-project/sved/internal/dossier"
+	"github.com/sved-project/sved/internal/message"
+)
+
+// Decision is the outcome of classifying one message for one tenant.
+type Decision struct {
+	Service *config.Service
+	State   dossier.State
+	// Reason explains a state other than StateReceived.
+	Reason string
+	// Acknowledge is true when the requester gets an AEE.
+	Acknowledge bool
+	// Forward is true when the service gets the request by mail.
+	Forward bool
+}
+
+// Classify routes m, received by tenant t through the intake addresses
+// intake with envelope sender envelopeFrom.
+func Classify(t *config.Tenant, intake []*config.IntakeAddress, envelopeFrom string, m *message.Message) Decision {
+	d := Decision{Service: route(t, intake), State: dossier.StateReceived}
+
+	if kind, reason := automatic(t, envelopeFrom, m); kind != "" {
+		d.Reason = string(kind) + ": " + reason
+		if kind == message.VerdictSpam {
+			d.State = dossier.StateQuarantined
+		} else {
+			d.State = dossier.StateAutomatic
+		}
+		return d
+	}
+
+	d.Forward = true
+	d.Acknowledge = m.Sender.Addr != ""
+	return d
+}
+
+// route returns the service of the first intake address that names one,
+// else the tenant's default service.
+func route(t *config.Tenant, intake []*config.IntakeAddress) *config.Service {
+	for _, in := range intake {
+		if in.Service != "" {
+			if s := t.Service(in.Service); s != nil {
+				return s
+			}
+		}
+	}
+	return t.ServiceFor(nil)
+}
+
+// ownAddressKind marks mail that comes from the tenant itself.
+const ownAddressKind message.VerdictKind = "own-address"
+
+// loopKind marks mail that sved itself generated and that came back.
+const loopKind message.VerdictKind = "loop"
+
+func automatic(t *config.Tenant, envelopeFrom string, m *message.Message) (message.VerdictKind, string) {
+	if m.Automatic.Kind != message.VerdictNone {
+		return m.Automatic.Kind, m.Automatic.Reason
+	}
+	if message.IsNullSender(envelopeFrom) {
+		return message.VerdictNullSender, "envelope sender is <>"
+	}
+	if m.Sender.Addr != "" && t.IsOwnAddress(m.Sender.Addr) {
+		return ownAddressKind, "From " + m.Sender.Addr + " is an address of the tenant"
+	}
+	if t.IsOwnAddress(envelopeFrom) {
+		return ownAddressKind, "envelope sender " + envelopeFrom + " is an address of the tenant"
+	}
+	if v := m.Header["X-Sved-Dossier"]; len(v) > 0 {
+		return loopKind, "X-Sved-Dossier: " + v[0] + " (a mail sved sent came back)"
+	}
+	return message.VerdictNone, ""
+}

@@ -1,0 +1,172 @@
+package intake
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/sved-project/sved/internal/classify"
+	"github.com/sved-project/sved/internal/config"
+	"github.com/sved-project/sved/internal/dossier"
+	"github.com/sved-project/sved/internal/message"
+	"github.com/sved-project/sved/internal/store"
+)
+
+// createDossier stores m as a new dossier of g.tenant, with its AEE and
+// forward when the classification allows them.
+func (p *Pipeline) createDossier(ctx context.Context, env *Envelope, g *tenantGroup, m *message.Message, rawHash string) (Result, error) {
+	t := g.tenant
+	dec := classify.Classify(t, g.intake, env.From, m)
+	token := config.NewToken()
+
+	d := dossier.Dossier{
+		Tenant:       t.ID,
+		State:        dec.State,
+		Reason:       dec.Reason,
+		Channel:      env.Channel,
+		Remote:       env.Remote,
+		EnvelopeFrom: env.From,
+		Recipients:   g.recipients,
+		Requester:    m.Sender,
+		Subject:      m.Subject,
+		MessageID:    m.MessageID,
+		Attachments:  attachmentsOf(m),
+		Warnings:     warningsOf(m, dec),
+		Token:        token,
+		ReplyAddress: t.ReplyAddress(token),
+		RawSHA256:    rawHash,
+		RawSize:      int64(len(env.Raw)),
+	}
+	if dec.Service != nil {
+		d.Service = dec.Service.ID
+	}
+
+	nd := &store.NewDossier{
+		Dossier:  d,
+		Prefix:   t.Prefix,
+		Location: t.Location,
+		Raw:      env.Raw,
+		DedupKey: dedupKey(m.MessageID, rawHash),
+		Build: func(sd *dossier.Dossier) ([]dossier.Event, []store.OutboundMail, error) {
+			return p.buildMails(t, dec, sd, m)
+		},
+	}
+	stored, created, err := p.store.Create(ctx, nd)
+	if err != nil {
+		return Result{}, fmt.Errorf("store dossier of tenant %s (Message-ID %q): %w", t.ID, m.MessageID, err)
+	}
+
+	log := p.log.With("tenant", t.ID, "dossier", stored.Ref, "channel", string(env.Channel),
+		"remote", env.Remote, "message_id", m.MessageID)
+	if created {
+		log.Info("dossier created", "state", string(stored.State), "reason", stored.Reason,
+			"warnings", len(stored.Warnings))
+	} else {
+		log.Info("duplicate item, dossier already stored")
+	}
+	return Result{Tenant: t.ID, Ref: stored.Ref, State: stored.State, Created: created}, nil
+}
+
+// buildMails renders the mails the decision calls for. It runs inside the
+// store's transaction, once the reference is known.
+func (p *Pipeline) buildMails(t *config.Tenant, dec classify.Decision, d *dossier.Dossier, m *message.Message) ([]dossier.Event, []store.OutboundMail, error) {
+	var mails []store.OutboundMail
+	now := p.now()
+
+	if dec.Acknowledge {
+		aee, err := p.renderer.AEE(t, d, dec.Service, m, now)
+		if err != nil {
+			return nil, nil, fmt.Errorf("render AEE of %s: %w", d.Ref, err)
+		}
+		mails = append(mails, aee)
+	}
+	if dec.Forward && dec.Service != nil {
+		fwd, err := p.renderer.Forward(t, d, dec.Service, m, now)
+		if err != nil {
+			return nil, nil, fmt.Errorf("render forward of %s: %w", d.Ref, err)
+		}
+		mails = append(mails, fwd)
+	}
+
+	events := make([]dossier.Event, 0, len(mails))
+	for _, mail := range mails {
+		events = append(events, dossier.Event{
+			At:    now.UTC(),
+			Kind:  dossier.EventMailQueued,
+			Actor: "sved",
+			Fields: map[string]string{
+				"kind":       mail.Kind,
+				"to":         strings.Join(mail.Recipients, ", "),
+				"message_id": mail.MessageID,
+			},
+		})
+	}
+	return events, mails, nil
+}
+
+// addToDossier appends m to the dossier d, reached through its reply
+// address. Relaying and staff commands act on such messages; here the
+// message is stored and journaled.
+func (p *Pipeline) addToDossier(ctx context.Context, env *Envelope, t *config.Tenant, d *dossier.Dossier, m *message.Message, rawHash string) (Result, error) {
+	build := func(sd *dossier.Dossier) ([]dossier.Event, []store.OutboundMail, error) {
+		fields := map[string]string{
+			"from":       m.Sender.Addr,
+			"subject":    m.Subject,
+			"message_id": m.MessageID,
+			"channel":    string(env.Channel),
+		}
+		if m.Automatic.Kind != message.VerdictNone {
+			fields["automatic"] = string(m.Automatic.Kind) + ": " + m.Automatic.Reason
+		}
+		ev := dossier.Event{
+			At:     p.now().UTC(),
+			Kind:   dossier.EventMessageAdded,
+			Actor:  string(env.Channel),
+			Fields: fields,
+		}
+		return []dossier.Event{ev}, nil, nil
+	}
+	created, err := p.store.AddMessage(ctx, d.Ref, env.Raw, dedupKey(m.MessageID, rawHash), build)
+	if err != nil {
+		return Result{}, fmt.Errorf("add message %q to dossier %s: %w", m.MessageID, d.Ref, err)
+	}
+	p.log.Info("message added to dossier", "tenant", t.ID, "dossier", d.Ref,
+		"channel", string(env.Channel), "message_id", m.MessageID, "duplicate", !created)
+	return Result{Tenant: t.ID, Ref: d.Ref, State: d.State, Created: created, Added: true}, nil
+}
+
+func attachmentsOf(m *message.Message) []dossier.Attachment {
+	var out []dossier.Attachment
+	add := func(parts []message.Part, inline bool) {
+		for _, p := range parts {
+			out = append(out, dossier.Attachment{
+				FileName:    p.FileName,
+				ContentType: p.ContentType,
+				Size:        int64(len(p.Content)),
+				SHA256:      p.SHA256,
+				Inline:      inline,
+			})
+		}
+	}
+	add(m.Attachments, false)
+	add(m.Inlines, true)
+	return out
+}
+
+func warningsOf(m *message.Message, dec classify.Decision) []string {
+	w := append([]string(nil), m.Warnings...)
+	if m.Sender.Addr == "" {
+		w = append(w, "sender unknown: no address in From, so no acknowledgement can be sent")
+	}
+	if dec.Service == nil {
+		w = append(w, "no service configured: the request was not forwarded")
+	}
+	return w
+}
+
+// dedupKey identifies an item: the same bytes delivered twice give the
+// same key, and a different message that reuses a Message-ID does not.
+// The hash has a fixed length, so the space cannot make two keys equal.
+func dedupKey(messageID, rawHash string) string {
+	return strings.ReplaceAll(messageID, "\x00", "") + " " + rawHash
+}
