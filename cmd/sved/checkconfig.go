@@ -1,0 +1,29 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+func newCheckConfigCommand(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "check-config",
+		Short: "Validate the configuration file and print every problem with its path",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.loadConfig()
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "%s: valid\n", g.configPath)
+			for _, t := range cfg.Tenants {
+				fmt.Fprintf(out, "  %s (%s): %d intake addresses, %d services, %d natures, time zone %s\n",
+					t.ID, t.Name, len(t.Intake), len(t.Services), len(t.Natures), t.TimeZone)
+			}
+			fmt.Fprintf(out, "  smtp: %s, outbound: %s\n", cfg.SMTP.Listen, cfg.Outbound.Transport)
+			return nil
+		},
+	}
+}

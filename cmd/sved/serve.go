@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sved-project/sved/internal/config"
+	"github.com/sved-project/sved/internal/control"
+	"github.com/sved-project/sved/internal/intake"
+	"github.com/sved-project/sved/internal/notify"
+	"github.com/sved-project/sved/internal/outbound"
+	"github.com/sved-project/sved/internal/smtp"
+	"github.com/sved-project/sved/internal/store"
+)
+
+// shutdownTimeout bounds how long open SMTP sessions and deliveries get to
+// finish after SIGINT or SIGTERM.
+const shutdownTimeout = 30 * time.Second
+
+func newServeCommand(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Run the daemon: SMTP intake, outbound delivery and the control socket",
+		Long: `Run the daemon until SIGINT or SIGTERM.
+
+SIGHUP reloads the configuration file; an invalid file is logged and the
+running configuration is kept.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := g.logger()
+			if err != nil {
+				return err
+			}
+			cfg, err := g.loadConfig()
+			if err != nil {
+				return err
+			}
+			return serve(g.configPath, cfg, log)
+		},
+	}
+}
+
+// services are the parts of a running daemon.
+type services struct {
+	store    *store.Store
+	pipeline *intake.Pipeline
+	worker   *outbound.Worker
+	smtp     *smtp.Server
+}
+
+func serve(configPath string, cfg *config.Config, log *slog.Logger) error {
+	var current atomic.Pointer[config.Config]
+	current.Store(cfg)
+	getConfig := current.Load
+
+	st, err := openStore(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	svc, err := buildServices(getConfig, st, log)
+	if err != nil {
+		return err
+	}
+
+	listener, err := net.Listen("tcp", cfg.SMTP.Listen)
+	if err != nil {
+		return fmt.Errorf("listen for SMTP on %s (smtp.listen): %w", cfg.SMTP.Listen, err)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	go reloadOnHangup(ctx, configPath, &current, log)
+
+	var wg sync.WaitGroup
+	errc := make(chan error, 3)
+	run := func(name string, f func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(); err != nil {
+				errc <- fmt.Errorf("%s: %w", name, err)
+			}
+		}()
+	}
+	workerCtx, stopWorker := context.WithCancel(context.Background())
+	defer stopWorker()
+	run("outbound worker", func() error { return svc.worker.Run(workerCtx) })
+	run("control socket", func() error {
+		return control.Listen(ctx, filepath.Join(cfg.DataDir, control.SocketName), st, svc.pipeline, log)
+	})
+	run("smtp listener", func() error { return svc.smtp.Serve(listener) })
+
+	log.Info("sved started", "data_dir", cfg.DataDir, "tenants", len(cfg.Tenants),
+		"outbound", cfg.Outbound.Transport)
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down", "timeout", shutdownTimeout.String())
+	case runErr = <-errc:
+		log.Error("stopping after a fatal error", "err", runErr)
+		stop()
+	}
+
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := svc.smtp.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		log.Warn("smtp shutdown", "err", err)
+	}
+	stopWorker()
+	wg.Wait()
+	log.Info("sved stopped")
+	return runErr
+}
+
+func openStore(cfg *config.Config, log *slog.Logger) (*store.Store, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data folder %s (data_dir): %w", cfg.DataDir, err)
+	}
+	return store.Open(filepath.Join(cfg.DataDir, "sved.db"), store.Options{Logger: log})
+}
+
+func buildServices(getConfig func() *config.Config, st *store.Store, log *slog.Logger) (*services, error) {
+	cfg := getConfig()
+	renderer, err := notify.New(cfg.Hostname, "")
+	if err != nil {
+		return nil, fmt.Errorf("load mail templates: %w", err)
+	}
+	pipeline := intake.New(getConfig, st, renderer, log)
+
+	transport, err := outbound.NewTransport(cfg.Outbound, cfg.DataDir, cfg.Hostname, log)
+	if err != nil {
+		return nil, fmt.Errorf("outbound.transport: %w", err)
+	}
+	worker := outbound.NewWorker(st, transport, outbound.WorkerOptions{
+		RetryInterval: cfg.Outbound.RetryInterval,
+		MaxAttempts:   cfg.Outbound.MaxAttempts,
+		Logger:        log,
+	})
+
+	server, err := smtp.New(getConfig, pipeline, st, log)
+	if err != nil {
+		return nil, err
+	}
+	return &services{store: st, pipeline: pipeline, worker: worker, smtp: server}, nil
+}
+
+// reloadOnHangup swaps in a new configuration on each SIGHUP when it is
+// valid, and keeps the running one otherwise.
+func reloadOnHangup(ctx context.Context, path string, current *atomic.Pointer[config.Config], log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			cfg, err := config.Load(path)
+			if err != nil {
+				log.Error("configuration reload failed, keeping the running one", "file", path, "err", err)
+				continue
+			}
+			current.Store(cfg)
+			log.Info("configuration reloaded", "file", path, "tenants", len(cfg.Tenants))
+		}
+	}
+}
