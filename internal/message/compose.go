@@ -228,16 +228,18 @@ const maxLineLen = 76
 
 // foldField formats one header field with its CRLF, folding at the
 // spaces of value so that lines stay within maxLineLen where the words
-// allow. RFC 2047 words are at most 75 octets, so encoded values always
-// fold. A plain ASCII word longer than maxWordLen is cut, which adds a
+// allow. RFC 2047 words are at most 75 octets, so a line holding the
+// field name and one encoded word may reach 75 plus the name. A plain ASCII word longer than maxWordLen is cut, which adds a
 // space to the value once unfolded.
 func foldField(key, value string) []byte {
 	var b strings.Builder
 	b.WriteString(key)
 	b.WriteString(":")
 	lineLen := b.Len()
-	for _, word := range splitWords(value) {
-		if lineLen > 0 && lineLen+1+len(word) > maxLineLen {
+	for i, word := range splitWords(value) {
+		// The first word stays on the field name's line: a field body
+		// that starts with a fold confuses some parsers.
+		if i > 0 && lineLen+1+len(word) > maxLineLen {
 			b.WriteString("\r\n")
 			lineLen = 0
 		}

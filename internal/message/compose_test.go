@@ -348,3 +348,17 @@ func FuzzCompose(f *testing.F) {
 		}
 	})
 }
+
+func TestFoldFieldFirstWordOnNameLine(t *testing.T) {
+	long := "Accusé d'enregistrement de votre demande SAINTEX-2026-000001 : Demande de rendez-vous"
+	got := string(foldField("Subject", encodeText(long)))
+	first, _, _ := strings.Cut(got, "\r\n")
+	if !strings.HasPrefix(first, "Subject: =?utf-8?") {
+		t.Errorf("first line = %q, want the first encoded word after the field name", first)
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(got, "\r\n"), "\r\n") {
+		if len(line) > 998 {
+			t.Errorf("line of %d octets", len(line))
+		}
+	}
+}
