@@ -76,6 +76,7 @@ func (c *Config) resolvePaths(baseDir string) {
 	c.SMTP.TLSCert = abs(c.SMTP.TLSCert)
 	c.SMTP.TLSKey = abs(c.SMTP.TLSKey)
 	c.Outbound.PasswordFile = abs(c.Outbound.PasswordFile)
+	c.Outbound.CAFile = abs(c.Outbound.CAFile)
 	if dir, ok := strings.CutPrefix(c.Outbound.Transport, transportDirPrefix); ok && dir != "" {
 		c.Outbound.Transport = transportDirPrefix + abs(dir)
 	}

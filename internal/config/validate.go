@@ -80,6 +80,7 @@ func (o *Outbound) validate(p *problems) {
 		p.add("outbound.username", "missing; a relay password is set, so give the user name it belongs to")
 	}
 
+	checkRegularFile(p, "outbound.ca_file", o.CAFile)
 	checkDuration(p, "outbound.retry_interval", o.RetryInterval)
 	checkDuration(p, "outbound.timeout", o.Timeout)
 	checkNotNegative(p, "outbound.max_attempts", int64(o.MaxAttempts))

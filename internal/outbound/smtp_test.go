@@ -8,10 +8,13 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"io"
 	"log/slog"
 	"math/big"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -402,5 +405,31 @@ func TestNoStartTLSText(t *testing.T) {
 	_, err = smtp.NewClientStartTLS(conn, &tls.Config{})
 	if err == nil || !isNoStartTLS(err) {
 		t.Errorf("NewClientStartTLS without STARTTLS: err = %v, not recognised", err)
+	}
+}
+
+func TestNewTransportCAFile(t *testing.T) {
+	serverTLS, _ := selfSigned(t)
+	s := &sink{}
+	addr := startSink(t, s, serverTLS)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	block := &pem.Block{Type: "CERTIFICATE", Bytes: serverTLS.Certificates[0].Certificate[0]}
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	cfg := relayConfig(addr, StartTLSRequired)
+	cfg.CAFile = caFile
+	tr, err := NewTransport(cfg, t.TempDir(), "sved.test", nil)
+	if err != nil {
+		t.Fatalf("NewTransport: %v", err)
+	}
+	if _, err := tr.Deliver(context.Background(), testMail()); err != nil {
+		t.Fatalf("Deliver with the relay's CA from ca_file: %v", err)
+	}
+
+	cfg.CAFile = filepath.Join(t.TempDir(), "missing.pem")
+	if _, err := NewTransport(cfg, t.TempDir(), "sved.test", nil); err == nil {
+		t.Error("NewTransport accepted a missing ca_file")
 	}
 }

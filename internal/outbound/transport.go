@@ -2,11 +2,13 @@ package outbound
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/sved-project/sved/internal/config"
@@ -60,7 +62,15 @@ func NewTransport(cfg config.Outbound, dataDir, hostname string, logger *slog.Lo
 		if _, err := relayAddress(spec); err != nil {
 			return nil, err
 		}
-		return NewSMTPTransport(cfg, hostname, logger), nil
+		t := NewSMTPTransport(cfg, hostname, logger)
+		if cfg.CAFile != "" {
+			pool, err := loadCAFile(cfg.CAFile)
+			if err != nil {
+				return nil, err
+			}
+			t.RootCAs = pool
+		}
+		return t, nil
 	}
 	return nil, fmt.Errorf("outbound transport %q: want dir:PATH or smtp://host:port", spec)
 }
@@ -85,4 +95,17 @@ func relayAddress(spec string) (string, error) {
 		port = "25"
 	}
 	return net.JoinHostPort(u.Hostname(), port), nil
+}
+
+// loadCAFile reads the PEM certificates that verify the relay.
+func loadCAFile(path string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("outbound.ca_file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("outbound.ca_file %s: no PEM certificate found", path)
+	}
+	return pool, nil
 }
