@@ -41,8 +41,8 @@ type Outbound struct {
 	TLSSkipVerify bool   `mapstructure:"tls_skip_verify"`
 	// CAFile is a PEM file of the certificate authorities that sign the
 	// relay's certificate, in place of the system roots.
-	CAFile string `mapstructure:"ca_file"`
-	Username      string `mapstructure:"username"`
+	CAFile   string `mapstructure:"ca_file"`
+	Username string `mapstructure:"username"`
 	// PasswordFile or PasswordEnv names where the relay password is read
 	// from. The password itself never appears in the file.
 	PasswordFile string `mapstructure:"password_file"`

@@ -45,12 +45,13 @@ type Pipeline struct {
 	renderer *notify.Renderer
 	log      *slog.Logger
 	now      func() time.Time
+	acks     *ackLimiter
 }
 
 // New returns a pipeline. cfg is called once per item, so a reloaded
 // configuration applies to the next item.
 func New(cfg func() *config.Config, st *store.Store, r *notify.Renderer, log *slog.Logger) *Pipeline {
-	return &Pipeline{config: cfg, store: st, renderer: r, log: log, now: time.Now}
+	return &Pipeline{config: cfg, store: st, renderer: r, log: log, now: time.Now, acks: newAckLimiter()}
 }
 
 // ErrNoRecipient is returned when no recipient of the item is an address

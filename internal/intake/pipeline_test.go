@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -343,5 +344,42 @@ func TestCorpusThroughPipeline(t *testing.T) {
 	}
 	if n != 60 {
 		t.Errorf("manifest lists %d files, want 60", n)
+	}
+}
+
+func TestDeliverLimitsAcknowledgementsPerSender(t *testing.T) {
+	f := newFixture(t)
+	for i := 0; i <= maxAcksPerWindow; i++ {
+		raw := strings.Replace(request, "<req-1@example.org>", fmt.Sprintf("<loop-%d@example.org>", i), 1)
+		res := f.deliver(t, "jeanne@example.org", []string{"contact@ville.example.fr"}, raw)
+		d, _ := f.store.Get(res[0].Ref)
+		kinds := f.mailKinds(t, d.Ref)
+		if i < maxAcksPerWindow && len(kinds["aee"]) != 1 {
+			t.Fatalf("message %d: %d AEEs, want 1", i, len(kinds["aee"]))
+		}
+		if i == maxAcksPerWindow {
+			if len(kinds["aee"]) != 0 {
+				t.Errorf("message %d: AEE sent beyond the limit", i)
+			}
+			if len(kinds["forward"]) != 1 {
+				t.Errorf("message %d: not forwarded", i)
+			}
+			if !strings.Contains(strings.Join(d.Warnings, "\n"), "no acknowledgement sent") {
+				t.Errorf("warnings %v do not say why no AEE was sent", d.Warnings)
+			}
+		}
+	}
+
+	// Another sender is not affected, and the window slides.
+	res := f.deliver(t, "paul@example.org", []string{"contact@ville.example.fr"},
+		strings.Replace(request, "jeanne@example.org", "paul@example.org", 1))
+	if len(f.mailKinds(t, res[0].Ref)["aee"]) != 1 {
+		t.Error("another sender got no AEE")
+	}
+	f.p.now = func() time.Time { return time.Now().Add(ackWindow) }
+	later := strings.Replace(request, "<req-1@example.org>", "<later@example.org>", 1)
+	res = f.deliver(t, "jeanne@example.org", []string{"contact@ville.example.fr"}, later)
+	if len(f.mailKinds(t, res[0].Ref)["aee"]) != 1 {
+		t.Error("no AEE once the window has passed")
 	}
 }

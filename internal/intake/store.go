@@ -17,6 +17,10 @@ import (
 func (p *Pipeline) createDossier(ctx context.Context, env *Envelope, g *tenantGroup, m *message.Message, rawHash string) (Result, error) {
 	t := g.tenant
 	dec := classify.Classify(t, g.intake, env.From, m)
+	limited := dec.Acknowledge && !p.acks.allowed(m.Sender.Addr, p.now())
+	if limited {
+		dec.Acknowledge = false
+	}
 	token := config.NewToken()
 
 	d := dossier.Dossier{
@@ -31,7 +35,7 @@ func (p *Pipeline) createDossier(ctx context.Context, env *Envelope, g *tenantGr
 		Subject:      m.Subject,
 		MessageID:    m.MessageID,
 		Attachments:  attachmentsOf(m),
-		Warnings:     warningsOf(m, dec),
+		Warnings:     warningsOf(m, dec, limited),
 		Token:        token,
 		ReplyAddress: t.ReplyAddress(token),
 		RawSHA256:    rawHash,
@@ -58,6 +62,13 @@ func (p *Pipeline) createDossier(ctx context.Context, env *Envelope, g *tenantGr
 
 	log := p.log.With("tenant", t.ID, "dossier", stored.Ref, "channel", string(env.Channel),
 		"remote", env.Remote, "message_id", m.MessageID)
+	if created && dec.Acknowledge {
+		p.acks.record(m.Sender.Addr, p.now())
+	}
+	if limited {
+		log.Warn("acknowledgement withheld: too many to this address", "requester", m.Sender.Addr,
+			"max", maxAcksPerWindow, "window", ackWindow.String())
+	}
 	if created {
 		log.Info("dossier created", "state", string(stored.State), "reason", stored.Reason,
 			"warnings", len(stored.Warnings))
@@ -153,8 +164,12 @@ func attachmentsOf(m *message.Message) []dossier.Attachment {
 	return out
 }
 
-func warningsOf(m *message.Message, dec classify.Decision) []string {
+func warningsOf(m *message.Message, dec classify.Decision, ackLimited bool) []string {
 	w := append([]string(nil), m.Warnings...)
+	if ackLimited {
+		w = append(w, fmt.Sprintf("no acknowledgement sent: %d were already sent to %s in the last %s",
+			maxAcksPerWindow, m.Sender.Addr, ackWindow))
+	}
 	if m.Sender.Addr == "" {
 		w = append(w, "sender unknown: no address in From, so no acknowledgement can be sent")
 	}

@@ -1,0 +1,359 @@
+#!/usr/bin/env bash
+# Measures SMTP intake of sved against mailpit v1.33.1 with Postfix's
+# smtp-source as the load generator, on 127.0.0.1 only.
+#
+# For every cell (sessions x message size) and every repetition, the
+# script runs sved and mailpit one after the other, alternating which one
+# goes first, each with a fresh data folder. It records messages per
+# second (messages sent divided by the wall time of smtp-source), the
+# CPU time of the server process (user+sys from /proc/PID/stat, from just
+# before the load until sved's outbound queue is empty) and its peak RSS
+# (VmHWM from /proc/PID/status). It prints one raw line per run and a
+# table of medians with sved/mailpit ratios.
+#
+# Usage: bash bench/smtp.sh
+# Environment (defaults in brackets):
+#   RUNS       repetitions per cell [3]
+#   SESSIONS   smtp-source sessions (-s) to test ["1 10 50"]
+#   SIZES      message body sizes in bytes (-l) ["1024 20480"]
+#   MSGS       messages per run, or MSGS_<sessions> for one cell [2000]
+#   SERVERS    servers to run, in order: sved, mailpit and sved-dir
+#              (sved with the default dir: transport) ["sved mailpit"]
+#   OUT        folder for raw results and logs [a new folder under /tmp]
+#   BASE_PORT  first of four 127.0.0.1 ports used [39250]
+#   RUN_TIMEOUT  seconds allowed for one smtp-source run [300]
+set -euo pipefail
+
+RUNS=${RUNS:-3}
+SESSIONS=${SESSIONS:-"1 10 50"}
+SIZES=${SIZES:-"1024 20480"}
+MSGS=${MSGS:-2000}
+SERVERS=${SERVERS:-"sved mailpit"}
+BASE_PORT=${BASE_PORT:-39250}
+RUN_TIMEOUT=${RUN_TIMEOUT:-300}
+OUT=${OUT:-$(mktemp -d /tmp/sved-bench-smtp.XXXXXX)}
+
+SVED_PORT=$BASE_PORT
+MAILPIT_SMTP_PORT=$((BASE_PORT + 1))
+MAILPIT_HTTP_PORT=$((BASE_PORT + 2))
+SINK_PORT=$((BASE_PORT + 3))
+RECIPIENT=contact@mairie-banc.example
+SENDER=jeanne@example.org
+SMTP_SOURCE=/usr/sbin/smtp-source
+SMTP_SINK=/usr/sbin/smtp-sink
+MAILPIT=${MAILPIT:-$HOME/go/bin/mailpit}
+MAILPIT_VERSION=v1.33.1
+CLK_TCK=$(getconf CLK_TCK)
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+WORK=$(mktemp -d /tmp/sved-bench-work.XXXXXX)
+SVED=$WORK/sved
+RAW=$OUT/raw.tsv
+
+# Process ids started by this script, stopped by cleanup.
+SINK_PID=""
+SERVER_PID=""
+
+cleanup() {
+	local pid
+	for pid in $SERVER_PID $SINK_PID; do
+		if kill -0 "$pid" 2>/dev/null; then
+			kill "$pid" 2>/dev/null || true
+			wait "$pid" 2>/dev/null || true
+		fi
+	done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { printf '%s\n' "$*" >&2; }
+die() {
+	log "smtp.sh: $*"
+	exit 1
+}
+
+# wait_port waits until a TCP port on 127.0.0.1 accepts connections.
+wait_port() {
+	local port=$1 i
+	for i in $(seq 1 100); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	die "nothing listens on 127.0.0.1:$port after 10 s"
+}
+
+# require_free_port fails when something already listens on the port.
+require_free_port() {
+	if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+		die "127.0.0.1:$1 is already in use; set BASE_PORT to a free range"
+	fi
+}
+
+# cpu_seconds prints user+sys CPU seconds of a process from /proc/PID/stat.
+cpu_seconds() {
+	# Fields after the ")" that closes the command name: utime is the
+	# 12th and stime the 13th.
+	sed 's/^.*) //' "/proc/$1/stat" | awk -v hz="$CLK_TCK" '{ printf "%.2f", ($12 + $13) / hz }'
+}
+
+# peak_rss_mib prints VmHWM of a process in MiB.
+peak_rss_mib() {
+	awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"
+}
+
+now() { date +%s.%N; }
+
+stop_server() {
+	kill "$SERVER_PID" 2>/dev/null || true
+	wait "$SERVER_PID" 2>/dev/null || true
+	SERVER_PID=""
+}
+
+setup() {
+	[ -x "$SMTP_SOURCE" ] || die "$SMTP_SOURCE is missing (apt-get install postfix)"
+	[ -x "$SMTP_SINK" ] || die "$SMTP_SINK is missing (apt-get install postfix)"
+	command -v curl >/dev/null || die "curl is missing (apt-get install curl)"
+	if [ ! -x "$MAILPIT" ]; then
+		log "installing mailpit $MAILPIT_VERSION with go install"
+		go install "github.com/axllent/mailpit@$MAILPIT_VERSION"
+	fi
+	# The module version is read from the binary's build information,
+	# because "mailpit version" contacts the network.
+	go version -m "$MAILPIT" | grep -q "mod[[:space:]]*github.com/axllent/mailpit[[:space:]]*$MAILPIT_VERSION" ||
+		die "$MAILPIT is not mailpit $MAILPIT_VERSION"
+	local port
+	for port in $SVED_PORT $MAILPIT_SMTP_PORT $MAILPIT_HTTP_PORT $SINK_PORT; do
+		require_free_port "$port"
+	done
+
+	log "building sved from $REPO"
+	(cd "$REPO" && go build -o "$SVED" ./cmd/sved)
+
+	# smtp-sink accepts every message and discards it, so sved's
+	# outbound mail leaves without touching the disk. As root it needs
+	# an unprivileged user.
+	local sink_user=()
+	[ "$(id -u)" = 0 ] && sink_user=(-u nobody)
+	"$SMTP_SINK" "${sink_user[@]}" "127.0.0.1:$SINK_PORT" 1024 &
+	SINK_PID=$!
+	wait_port "$SINK_PORT"
+	mkdir -p "$OUT"
+	printf 'server\tsessions\tsize\trep\tmsgs\tseconds\tmsgs_per_s\tcpu_s\tpeak_rss_mib\tstored\tdrain_s\n' >"$RAW"
+}
+
+# write_sved_config writes a one-tenant configuration whose intake
+# address is smtp-source's recipient.
+write_sved_config() {
+	local dir=$1 transport=$2
+	cat >"$dir/sved.yaml" <<EOF
+data_dir: $dir/data
+hostname: mx.bench.invalid
+smtp:
+  listen: 127.0.0.1:$SVED_PORT
+outbound:
+  transport: $transport
+  starttls: none
+collectivites:
+  - id: banc
+    name: Commune de Banc
+    prefix: BANC
+    from: "Mairie de Banc <$RECIPIENT>"
+    reply:
+      domain: reponse.mairie-banc.example
+    intake:
+      - address: $RECIPIENT
+        service: accueil
+    services:
+      - id: accueil
+        name: Accueil de la mairie
+        mailbox: accueil@services.mairie-banc.example
+    natures:
+      - id: information
+        label: Demande d'information
+        service: accueil
+        regime: aucun
+EOF
+}
+
+start_server() {
+	local server=$1 dir=$2
+	case $server in
+	sved | sved-dir)
+		local transport="smtp://127.0.0.1:$SINK_PORT"
+		[ "$server" = sved-dir ] && transport="dir:$dir/data/outbox"
+		write_sved_config "$dir" "$transport"
+		"$SVED" serve --config "$dir/sved.yaml" >"$dir/server.log" 2>&1 &
+		SERVER_PID=$!
+		wait_port "$SVED_PORT"
+		;;
+	mailpit)
+		"$MAILPIT" --disable-version-check --smtp-disable-rdns --max 0 \
+			--listen "127.0.0.1:$MAILPIT_HTTP_PORT" \
+			--smtp "127.0.0.1:$MAILPIT_SMTP_PORT" \
+			--database "$dir/mailpit.db" >"$dir/server.log" 2>&1 &
+		SERVER_PID=$!
+		wait_port "$MAILPIT_SMTP_PORT"
+		;;
+	*) die "unknown server $server" ;;
+	esac
+}
+
+server_port() {
+	case $1 in
+	mailpit) echo "$MAILPIT_SMTP_PORT" ;;
+	*) echo "$SVED_PORT" ;;
+	esac
+}
+
+# wait_sved_outbound waits until sved has sent the AEE and the forward
+# of every dossier, so its CPU time covers the whole work per message.
+wait_sved_outbound() {
+	local dir=$1 want=$2 deadline=$((SECONDS + RUN_TIMEOUT)) sent
+	while :; do
+		sent=$(grep -c 'msg="mail sent"' "$dir/server.log" || true)
+		[ "$sent" -ge "$want" ] && return 0
+		[ "$SECONDS" -ge "$deadline" ] && die "sved sent $sent of $want outbound mails in $RUN_TIMEOUT s; see $dir/server.log"
+		sleep 0.05
+	done
+}
+
+# count_stored prints how many items the server stored. For sved it is
+# the count printed by "sved dossiers list" after the daemon stopped.
+count_stored() {
+	local server=$1 dir=$2
+	case $server in
+	mailpit)
+		curl -fsS --max-time 10 "http://127.0.0.1:$MAILPIT_HTTP_PORT/api/v1/messages?limit=1" |
+			sed -n 's/.*"total":\([0-9]*\).*/\1/p'
+		;;
+	*)
+		"$SVED" dossiers list --config "$dir/sved.yaml" | sed -n 's/^\([0-9]*\) dossiers$/\1/p'
+		;;
+	esac
+}
+
+# run_one measures one server on one cell and appends a line to $RAW.
+run_one() {
+	local server=$1 sessions=$2 size=$3 rep=$4 msgs=$5
+	local dir=$WORK/$server-$sessions-$size-$rep
+	mkdir -p "$dir"
+	start_server "$server" "$dir"
+
+	local cpu0 t0 t1 cpu1 rss stored drain=0
+	cpu0=$(cpu_seconds "$SERVER_PID")
+	t0=$(now)
+	# -d keeps each session's connection open between messages.
+	# smtp-source writes a distinct Message-Id into every message.
+	if ! timeout "$RUN_TIMEOUT" "$SMTP_SOURCE" -d -s "$sessions" -m "$msgs" -l "$size" \
+		-f "$SENDER" -t "$RECIPIENT" "127.0.0.1:$(server_port "$server")" >"$dir/source.log" 2>&1; then
+		cat "$dir/source.log" >&2
+		die "smtp-source failed against $server (sessions $sessions, size $size)"
+	fi
+	t1=$(now)
+	if [ "$server" != mailpit ]; then
+		wait_sved_outbound "$dir" $((2 * msgs))
+		drain=$(awk -v a="$t1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')
+	fi
+	cpu1=$(cpu_seconds "$SERVER_PID")
+	rss=$(peak_rss_mib "$SERVER_PID")
+
+	if [ "$server" = mailpit ]; then
+		stored=$(count_stored "$server" "$dir")
+		stop_server
+	else
+		if grep -q 'msg="duplicate item' "$dir/server.log"; then
+			die "sved reported duplicates; the benchmark would measure the dedup path"
+		fi
+		stop_server
+		stored=$(count_stored "$server" "$dir")
+	fi
+	[ "$stored" = "$msgs" ] || die "$server stored ${stored:-?} of $msgs messages; logs in $dir"
+
+	local secs rate cpu
+	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+	rate=$(awk -v n="$msgs" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
+	cpu=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }')
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+		"$server" "$sessions" "$size" "$rep" "$msgs" "$secs" "$rate" "$cpu" "$rss" "$stored" "$drain" | tee -a "$RAW" >&2
+	if [ -n "${KEEP_LOGS:-}" ]; then
+		cp "$dir/server.log" "$OUT/$server-$sessions-$size-$rep.log"
+	fi
+	rm -rf "$dir"
+}
+
+# median prints the median of column $3 of $RAW for one server and cell.
+median() {
+	local server=$1 cell=$2 column=$3
+	awk -F'\t' -v s="$server" -v c="$cell" -v k="$column" \
+		'NR > 1 && $1 == s && ($2 "/" $3) == c { print $k }' "$RAW" | sort -g |
+		awk '{ v[NR] = $1 } END {
+			if (NR == 0) { print "-"; exit }
+			if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2
+		}'
+}
+
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }'
+}
+
+report() {
+	local sessions size cell server
+	printf '\nMedians of %s runs; raw results in %s\n\n' "$RUNS" "$RAW"
+	printf '| sessions | size | server | msgs/s | CPU s | CPU ms/msg | peak RSS MiB | drain s |\n'
+	printf '| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |\n'
+	for sessions in $SESSIONS; do
+		for size in $SIZES; do
+			cell=$sessions/$size
+			for server in $SERVERS; do
+				local rate cpu msgs
+				rate=$(median "$server" "$cell" 7)
+				cpu=$(median "$server" "$cell" 8)
+				msgs=$(median "$server" "$cell" 5)
+				printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$sessions" "$size" "$server" \
+					"$rate" "$cpu" "$(awk -v c="$cpu" -v n="$msgs" 'BEGIN { printf "%.2f", 1000 * c / n }')" \
+					"$(median "$server" "$cell" 9)" "$(median "$server" "$cell" 11)"
+			done
+		done
+	done
+	if [[ " $SERVERS " == *" sved "* && " $SERVERS " == *" mailpit "* ]]; then
+		printf '\n| sessions | size | rate sved/mailpit | CPU sved/mailpit | peak RSS sved/mailpit |\n'
+		printf '| ---: | ---: | ---: | ---: | ---: |\n'
+		for sessions in $SESSIONS; do
+			for size in $SIZES; do
+				cell=$sessions/$size
+				printf '| %s | %s | %s | %s | %s |\n' "$sessions" "$size" \
+					"$(ratio "$(median sved "$cell" 7)" "$(median mailpit "$cell" 7)")" \
+					"$(ratio "$(median sved "$cell" 8)" "$(median mailpit "$cell" 8)")" \
+					"$(ratio "$(median sved "$cell" 9)" "$(median mailpit "$cell" 9)")"
+			done
+		done
+	fi
+}
+
+main() {
+	setup
+	local sessions size rep msgs var order server
+	for sessions in $SESSIONS; do
+		var=MSGS_$sessions
+		msgs=${!var:-$MSGS}
+		for size in $SIZES; do
+			for rep in $(seq 1 "$RUNS"); do
+				# Odd repetitions run the servers in the given order,
+				# even ones in reverse, so neither always goes first.
+				order=$SERVERS
+				if [ $((rep % 2)) = 0 ]; then
+					order=$(printf '%s\n' $SERVERS | tac | tr '\n' ' ')
+				fi
+				for server in $order; do
+					run_one "$server" "$sessions" "$size" "$rep" "$msgs"
+				done
+			done
+		done
+	done
+	report | tee "$OUT/summary.md"
+}
+
+main "$@"
