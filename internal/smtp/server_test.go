@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -21,6 +22,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	gosmtp "github.com/emersion/go-smtp"
 
 	"github.com/sved-project/sved/internal/config"
 	"github.com/sved-project/sved/internal/dossier"
@@ -369,4 +372,33 @@ func writeSelfSigned(t *testing.T, dir string) (certPath, keyPath string) {
 	os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
 	os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)
 	return certPath, keyPath
+}
+
+func TestStartTLSDelivery(t *testing.T) {
+	dir := t.TempDir()
+	cert, key := writeSelfSigned(t, dir)
+	p := &fakePipeline{}
+	addr := startServer(t, p, 1<<20, fmt.Sprintf("  tls_cert: %s\n  tls_key: %s\n", cert, key))
+
+	pem, err := os.ReadFile(cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(pem)
+	c, err := gosmtp.DialStartTLS(addr, &tls.Config{ServerName: "localhost", RootCAs: roots})
+	if err != nil {
+		t.Fatalf("STARTTLS: %v", err)
+	}
+	defer c.Close()
+	if _, ok := c.TLSConnectionState(); !ok {
+		t.Fatal("connection is not encrypted after STARTTLS")
+	}
+	if err := c.SendMail("jeanne@example.org", []string{"contact@ville.example.fr"},
+		strings.NewReader(sampleMessage)); err != nil {
+		t.Fatalf("send over TLS: %v", err)
+	}
+	if len(p.envs) != 1 {
+		t.Errorf("deliveries = %d, want 1", len(p.envs))
+	}
 }
