@@ -16,7 +16,8 @@
 #   RUNS       repetitions per cell [3]
 #   SESSIONS   smtp-source sessions (-s) to test ["1 10 50"]
 #   SIZES      message body sizes in bytes (-l) ["1024 20480"]
-#   MSGS       messages per run, or MSGS_<sessions> for one cell [2000]
+#   MSGS       messages per run [3000], or MSGS_<sessions> for one
+#              session count [MSGS_1=1000]
 #   SERVERS    servers to run, in order: sved, mailpit and sved-dir
 #              (sved with the default dir: transport) ["sved mailpit"]
 #   OUT        folder for raw results and logs [a new folder under /tmp]
@@ -27,7 +28,8 @@ set -euo pipefail
 RUNS=${RUNS:-3}
 SESSIONS=${SESSIONS:-"1 10 50"}
 SIZES=${SIZES:-"1024 20480"}
-MSGS=${MSGS:-2000}
+MSGS=${MSGS:-3000}
+MSGS_1=${MSGS_1:-1000}
 SERVERS=${SERVERS:-"sved mailpit"}
 BASE_PORT=${BASE_PORT:-39250}
 RUN_TIMEOUT=${RUN_TIMEOUT:-300}
@@ -141,7 +143,7 @@ setup() {
 	SINK_PID=$!
 	wait_port "$SINK_PORT"
 	mkdir -p "$OUT"
-	printf 'server\tsessions\tsize\trep\tmsgs\tseconds\tmsgs_per_s\tcpu_s\tpeak_rss_mib\tstored\tdrain_s\n' >"$RAW"
+	printf 'server\tsessions\tsize\trep\tmsgs\tseconds\tmsgs_per_s\tcpu_s\tpeak_rss_mib\tstored\tdrain_s\tend_to_end_msgs_per_s\n' >"$RAW"
 }
 
 # write_sved_config writes a one-tenant configuration whose intake
@@ -230,7 +232,7 @@ count_stored() {
 			sed -n 's/.*"total":\([0-9]*\).*/\1/p'
 		;;
 	*)
-		"$SVED" dossiers list --config "$dir/sved.yaml" | sed -n 's/^\([0-9]*\) dossiers$/\1/p'
+		"$SVED" dossiers list --config "$dir/sved.yaml" 2>/dev/null | sed -n 's/^\([0-9]*\) dossiers$/\1/p'
 		;;
 	esac
 }
@@ -272,12 +274,13 @@ run_one() {
 	fi
 	[ "$stored" = "$msgs" ] || die "$server stored ${stored:-?} of $msgs messages; logs in $dir"
 
-	local secs rate cpu
+	local secs rate cpu e2e
 	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
 	rate=$(awk -v n="$msgs" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
+	e2e=$(awk -v n="$msgs" -v s="$secs" -v d="$drain" 'BEGIN { printf "%.0f", n / (s + d) }')
 	cpu=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }')
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
-		"$server" "$sessions" "$size" "$rep" "$msgs" "$secs" "$rate" "$cpu" "$rss" "$stored" "$drain" | tee -a "$RAW" >&2
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+		"$server" "$sessions" "$size" "$rep" "$msgs" "$secs" "$rate" "$cpu" "$rss" "$stored" "$drain" "$e2e" | tee -a "$RAW" >&2
 	if [ -n "${KEEP_LOGS:-}" ]; then
 		cp "$dir/server.log" "$OUT/$server-$sessions-$size-$rep.log"
 	fi
@@ -302,8 +305,8 @@ ratio() {
 report() {
 	local sessions size cell server
 	printf '\nMedians of %s runs; raw results in %s\n\n' "$RUNS" "$RAW"
-	printf '| sessions | size | server | msgs/s | CPU s | CPU ms/msg | peak RSS MiB | drain s |\n'
-	printf '| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |\n'
+	printf '| sessions | size | server | msgs | msgs/s | CPU s | CPU ms/msg | peak RSS MiB | drain s | end-to-end msgs/s |\n'
+	printf '| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
 	for sessions in $SESSIONS; do
 		for size in $SIZES; do
 			cell=$sessions/$size
@@ -312,9 +315,9 @@ report() {
 				rate=$(median "$server" "$cell" 7)
 				cpu=$(median "$server" "$cell" 8)
 				msgs=$(median "$server" "$cell" 5)
-				printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$sessions" "$size" "$server" \
-					"$rate" "$cpu" "$(awk -v c="$cpu" -v n="$msgs" 'BEGIN { printf "%.2f", 1000 * c / n }')" \
-					"$(median "$server" "$cell" 9)" "$(median "$server" "$cell" 11)"
+				printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$sessions" "$size" "$server" \
+					"$msgs" "$rate" "$cpu" "$(awk -v c="$cpu" -v n="$msgs" 'BEGIN { printf "%.2f", 1000 * c / n }')" \
+					"$(median "$server" "$cell" 9)" "$(median "$server" "$cell" 11)" "$(median "$server" "$cell" 12)"
 			done
 		done
 	done
