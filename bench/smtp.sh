@@ -143,7 +143,7 @@ setup() {
 	SINK_PID=$!
 	wait_port "$SINK_PORT"
 	mkdir -p "$OUT"
-	printf 'server\tsessions\tsize\trep\tmsgs\tseconds\tmsgs_per_s\tcpu_s\tpeak_rss_mib\tstored\tdrain_s\tend_to_end_msgs_per_s\n' >"$RAW"
+	printf 'server\tsessions\tsize\trep\tmsgs\tseconds\tmsgs_per_s\tcpu_s\tpeak_rss_mib\tstored\tdrain_s\tend_to_end_msgs_per_s\taee_sent\n' >"$RAW"
 }
 
 # write_sved_config writes a one-tenant configuration whose intake
@@ -210,12 +210,16 @@ server_port() {
 	esac
 }
 
-# wait_sved_outbound waits until sved has sent the AEE and the forward
-# of every dossier, so its CPU time covers the whole work per message.
+# wait_sved_outbound waits until sved has sent the forward of every
+# dossier and every AEE it did not withhold, so its CPU time covers the
+# whole work per message. sved withholds the AEE once one requester
+# address has had too many in a day, and smtp-source uses one sender.
 wait_sved_outbound() {
-	local dir=$1 want=$2 deadline=$((SECONDS + RUN_TIMEOUT)) sent
+	local dir=$1 msgs=$2 deadline=$((SECONDS + RUN_TIMEOUT)) sent withheld want
 	while :; do
 		sent=$(grep -c 'msg="mail sent"' "$dir/server.log" || true)
+		withheld=$(grep -c 'msg="acknowledgement withheld' "$dir/server.log" || true)
+		want=$((2 * msgs - withheld))
 		[ "$sent" -ge "$want" ] && return 0
 		[ "$SECONDS" -ge "$deadline" ] && die "sved sent $sent of $want outbound mails in $RUN_TIMEOUT s; see $dir/server.log"
 		sleep 0.05
@@ -244,20 +248,29 @@ run_one() {
 	mkdir -p "$dir"
 	start_server "$server" "$dir"
 
-	local cpu0 t0 t1 cpu1 rss stored drain=0
+	local cpu0 t0 t1 cpu1 rss stored drain=0 aee=-
 	cpu0=$(cpu_seconds "$SERVER_PID")
 	t0=$(now)
 	# -d keeps each session's connection open between messages.
 	# smtp-source writes a distinct Message-Id into every message.
 	if ! timeout "$RUN_TIMEOUT" "$SMTP_SOURCE" -d -s "$sessions" -m "$msgs" -l "$size" \
 		-f "$SENDER" -t "$RECIPIENT" "127.0.0.1:$(server_port "$server")" >"$dir/source.log" 2>&1; then
-		cat "$dir/source.log" >&2
-		die "smtp-source failed against $server (sessions $sessions, size $size)"
+		# A rejected message fails the run, not the benchmark: the logs
+		# are kept, the failure is counted and the caller runs it again.
+		local name=$server-$sessions-$size-$rep-$(date +%s)
+		cp "$dir/source.log" "$OUT/failed-$name.source.log"
+		cp "$dir/server.log" "$OUT/failed-$name.server.log"
+		log "smtp-source failed against $server (sessions $sessions, size $size): $(tail -1 "$dir/source.log")"
+		printf '%s\t%s\t%s\t%s\t%s\n' "$server" "$sessions" "$size" "$rep" "$(tail -1 "$dir/source.log")" >>"$OUT/failures.tsv"
+		stop_server
+		rm -rf "$dir"
+		return 1
 	fi
 	t1=$(now)
 	if [ "$server" != mailpit ]; then
-		wait_sved_outbound "$dir" $((2 * msgs))
+		wait_sved_outbound "$dir" "$msgs"
 		drain=$(awk -v a="$t1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')
+		aee=$((msgs - $(grep -c 'msg="acknowledgement withheld' "$dir/server.log" || true)))
 	fi
 	cpu1=$(cpu_seconds "$SERVER_PID")
 	rss=$(peak_rss_mib "$SERVER_PID")
@@ -279,8 +292,8 @@ run_one() {
 	rate=$(awk -v n="$msgs" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
 	e2e=$(awk -v n="$msgs" -v s="$secs" -v d="$drain" 'BEGIN { printf "%.0f", n / (s + d) }')
 	cpu=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }')
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
-		"$server" "$sessions" "$size" "$rep" "$msgs" "$secs" "$rate" "$cpu" "$rss" "$stored" "$drain" "$e2e" | tee -a "$RAW" >&2
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+		"$server" "$sessions" "$size" "$rep" "$msgs" "$secs" "$rate" "$cpu" "$rss" "$stored" "$drain" "$e2e" "$aee" | tee -a "$RAW" >&2
 	if [ -n "${KEEP_LOGS:-}" ]; then
 		cp "$dir/server.log" "$OUT/$server-$sessions-$size-$rep.log"
 	fi
@@ -351,12 +364,18 @@ main() {
 					order=$(printf '%s\n' $SERVERS | tac | tr '\n' ' ')
 				fi
 				for server in $order; do
-					run_one "$server" "$sessions" "$size" "$rep" "$msgs"
+					run_one "$server" "$sessions" "$size" "$rep" "$msgs" ||
+						run_one "$server" "$sessions" "$size" "$rep" "$msgs" ||
+						die "$server failed twice in a row; logs in $OUT"
 				done
 			done
 		done
 	done
 	report | tee "$OUT/summary.md"
+	if [ -s "$OUT/failures.tsv" ]; then
+		printf '\nFailed runs, each run again once (server, sessions, size, repetition, error):\n\n' | tee -a "$OUT/summary.md"
+		tee -a "$OUT/summary.md" <"$OUT/failures.tsv"
+	fi
 }
 
 main "$@"

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -69,7 +71,7 @@ func newDossiersCommand(g *globals) *cobra.Command {
 				return err
 			}
 			defer closeFn()
-			d, err := r.details(args[0])
+			d, err := r.details(strings.ToUpper(strings.TrimSpace(args[0])))
 			if err != nil {
 				if err == store.ErrNotFound {
 					return fmt.Errorf("dossier %s not found", args[0])
@@ -111,6 +113,10 @@ func openReader(cfg *config.Config, g *globals) (*reader, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	path := storePath(cfg)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil, nil, fmt.Errorf("no store at %s: check data_dir in %s, or start sved serve once", path, g.configPath)
+	}
 	st, err := openStore(cfg, log)
 	if err != nil {
 		return nil, nil, err
@@ -142,7 +148,7 @@ func printList(out io.Writer, cfg *config.Config, list []dossier.Dossier) {
 			d.Service, requester, clip(d.Subject, 50), clip(d.Reason, 60))
 	}
 	w.Flush()
-	fmt.Fprintf(out, "%d dossiers\n", len(list))
+	fmt.Fprintln(out, countNoun(len(list), "dossier", "dossiers"))
 }
 
 func clip(s string, n int) string {
@@ -206,8 +212,8 @@ func printDetails(out io.Writer, cfg *config.Config, det *control.Details) {
 	}
 	section(out, "Mails", len(det.Mails))
 	for _, m := range det.Mails {
-		fmt.Fprintf(out, "  - %s to %s: %s, %d attempts, Message-ID <%s>", m.Kind, strings.Join(m.Recipients, ", "),
-			m.Status, m.Attempts, m.MessageID)
+		fmt.Fprintf(out, "  - %s to %s: %s, %s, Message-ID <%s>", m.Kind, strings.Join(m.Recipients, ", "),
+			m.Status, countNoun(m.Attempts, "attempt", "attempts"), m.MessageID)
 		if m.LastError != "" {
 			fmt.Fprintf(out, ", last error: %s", m.LastError)
 		}
@@ -249,4 +255,12 @@ func orUnknown(s string) string {
 		return "(unknown)"
 	}
 	return s
+}
+
+// countNoun formats n with the singular or plural noun.
+func countNoun(n int, singular, plural string) string {
+	if n == 1 {
+		return "1 " + singular
+	}
+	return fmt.Sprintf("%d %s", n, plural)
 }

@@ -25,10 +25,12 @@ type globals struct {
 	configPath string
 	logFormat  string
 	logLevel   string
+	// defaultLevel applies when --log-level is not given.
+	defaultLevel slog.Level
 }
 
 func newRootCommand() *cobra.Command {
-	g := &globals{}
+	g := &globals{defaultLevel: slog.LevelWarn}
 	root := &cobra.Command{
 		Use:           "sved",
 		Short:         "Mail-intake gateway for written requests to French local authorities",
@@ -37,7 +39,8 @@ func newRootCommand() *cobra.Command {
 	}
 	root.PersistentFlags().StringVarP(&g.configPath, "config", "c", "config.yaml", "configuration file (YAML)")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
-	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "",
+		"log level: debug, info, warn or error (default info for serve, warn for the other commands)")
 
 	root.AddCommand(
 		newServeCommand(g),
@@ -50,9 +53,11 @@ func newRootCommand() *cobra.Command {
 
 // logger builds the process logger on standard error.
 func (g *globals) logger() (*slog.Logger, error) {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
-		return nil, fmt.Errorf("invalid --log-level %q: use debug, info, warn or error", g.logLevel)
+	level := g.defaultLevel
+	if g.logLevel != "" {
+		if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
+			return nil, fmt.Errorf("invalid --log-level %q: use debug, info, warn or error", g.logLevel)
+		}
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	switch g.logFormat {

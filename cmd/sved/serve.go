@@ -35,10 +35,14 @@ func newServeCommand(g *globals) *cobra.Command {
 		Short: "Run the daemon: SMTP intake, outbound delivery and the control socket",
 		Long: `Run the daemon until SIGINT or SIGTERM.
 
-SIGHUP reloads the configuration file; an invalid file is logged and the
-running configuration is kept.`,
+SIGHUP reloads the configuration file: the collectivites (addresses,
+services, natures) apply to the next message. data_dir, hostname, smtp
+and outbound are read only at start; a change to them is logged as a
+warning and needs a restart. An invalid file is logged and the running
+configuration is kept.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			g.defaultLevel = slog.LevelInfo
 			log, err := g.logger()
 			if err != nil {
 				return err
@@ -130,7 +134,12 @@ func openStore(cfg *config.Config, log *slog.Logger) (*store.Store, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder %s (data_dir): %w", cfg.DataDir, err)
 	}
-	return store.Open(filepath.Join(cfg.DataDir, "sved.db"), store.Options{Logger: log})
+	return store.Open(storePath(cfg), store.Options{Logger: log})
+}
+
+// storePath is the bbolt file inside the data folder.
+func storePath(cfg *config.Config) string {
+	return filepath.Join(cfg.DataDir, "sved.db")
 }
 
 func buildServices(getConfig func() *config.Config, st *store.Store, log *slog.Logger) (*services, error) {
@@ -174,8 +183,27 @@ func reloadOnHangup(ctx context.Context, path string, current *atomic.Pointer[co
 				log.Error("configuration reload failed, keeping the running one", "file", path, "err", err)
 				continue
 			}
+			for _, key := range restartKeys(current.Load(), cfg) {
+				log.Warn("configuration key changed but applies only after a restart", "key", key)
+			}
 			current.Store(cfg)
 			log.Info("configuration reloaded", "file", path, "tenants", len(cfg.Tenants))
 		}
 	}
+}
+
+// restartKeys lists the settings that differ between old and next but
+// are read only at start: the listener, the store and the transport.
+func restartKeys(old, next *config.Config) []string {
+	var keys []string
+	check := func(key string, changed bool) {
+		if changed {
+			keys = append(keys, key)
+		}
+	}
+	check("data_dir", old.DataDir != next.DataDir)
+	check("hostname", old.Hostname != next.Hostname)
+	check("smtp", old.SMTP != next.SMTP)
+	check("outbound", old.Outbound != next.Outbound)
+	return keys
 }

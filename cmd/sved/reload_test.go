@@ -1,0 +1,86 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// waitLog waits until the daemon's log contains want.
+func (d *daemon) waitLog(t *testing.T, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(d.log(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("log never contained %q:\n%s", want, d.log())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestReloadOnHangup(t *testing.T) {
+	e := newEnv(t, "")
+	d := e.serve()
+	good := readFile(t, e.config)
+
+	// A new intake address applies to the next message.
+	added := strings.Replace(good, "      - address: urbanisme@mairie-saint-exemple.fr\n",
+		"      - address: urbanisme@mairie-saint-exemple.fr\n      - address: etat-civil@mairie-saint-exemple.fr\n", 1)
+	added = strings.Replace(added, "max_message_bytes: 1048576", "max_message_bytes: 2097152", 1)
+	os.WriteFile(e.config, []byte(added), 0o600)
+	d.cmd.Process.Signal(syscall.SIGHUP)
+	d.waitLog(t, "configuration reloaded")
+	if !strings.Contains(d.log(), "applies only after a restart") || !strings.Contains(d.log(), "key=smtp") {
+		t.Errorf("no warning that the smtp change needs a restart:\n%s", d.log())
+	}
+	out, err := d.swaks(t, "--from", "jeanne@example.org", "--to", "etat-civil@mairie-saint-exemple.fr")
+	if err != nil {
+		t.Fatalf("new intake address rejected after reload: %v\n%s", err, out)
+	}
+	refsOf(t, out)
+
+	// An invalid file is rejected and the running configuration kept.
+	os.WriteFile(e.config, []byte(strings.Replace(added, "prefix: SAINTEX", "prefix: bad prefix", 1)), 0o600)
+	d.cmd.Process.Signal(syscall.SIGHUP)
+	d.waitLog(t, "configuration reload failed")
+	out, err = d.swaks(t, "--from", "jeanne@example.org", "--to", "etat-civil@mairie-saint-exemple.fr")
+	if err != nil {
+		t.Fatalf("running configuration lost after an invalid reload: %v\n%s", err, out)
+	}
+	if refs := refsOf(t, out); !strings.HasPrefix(refs[0], "SAINTEX-") {
+		t.Errorf("ref %s, want the running prefix", refs[0])
+	}
+}
+
+func TestDossiersWithoutStore(t *testing.T) {
+	e := newEnv(t, "")
+	out, err := e.cli("dossiers", "list")
+	if err == nil {
+		t.Fatalf("dossiers list without a store succeeded:\n%s", out)
+	}
+	if !strings.Contains(out, "no store at") {
+		t.Errorf("error does not say the store is missing:\n%s", out)
+	}
+	if _, err := os.Stat(e.dataDir); err == nil {
+		t.Error("dossiers list created the data folder")
+	}
+}
+
+func TestDossiersShowIgnoresCase(t *testing.T) {
+	e := newEnv(t, "")
+	d := e.serve()
+	out, err := d.swaks(t, "--from", "jeanne@example.org", "--to", "contact@mairie-saint-exemple.fr")
+	if err != nil {
+		t.Fatalf("swaks: %v\n%s", err, out)
+	}
+	ref := refsOf(t, out)[0]
+	show := e.mustCLI("dossiers", "show", strings.ToLower(ref))
+	if !strings.Contains(show, ref) {
+		t.Errorf("show of the lower-case reference:\n%s", show)
+	}
+	if list := e.mustCLI("dossiers", "list"); !strings.Contains(list, "1 dossier\n") {
+		t.Errorf("list footer:\n%s", list)
+	}
+}
