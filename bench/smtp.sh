@@ -143,7 +143,7 @@ setup() {
 	SINK_PID=$!
 	wait_port "$SINK_PORT"
 	mkdir -p "$OUT"
-	printf 'server\tsessions\tsize\trep\tmsgs\tseconds\tmsgs_per_s\tcpu_s\tpeak_rss_mib\tstored\tdrain_s\tend_to_end_msgs_per_s\taee_sent\n' >"$RAW"
+	printf 'server\tsessions\tsize\trep\tmsgs\tseconds\tmsgs_per_s\tcpu_s\tpeak_rss_mib\tstored\tdrain_s\tend_to_end_msgs_per_s\taee_sent\trss_anon_end_mib\trss_file_end_mib\n' >"$RAW"
 }
 
 # write_sved_config writes a one-tenant configuration whose intake
@@ -198,6 +198,12 @@ start_server() {
 			--database "$dir/mailpit.db" >"$dir/server.log" 2>&1 &
 		SERVER_PID=$!
 		wait_port "$MAILPIT_SMTP_PORT"
+		# mailpit v1.33.1 sometimes answers "451 4.3.5" with "database is
+		# closed" in its log for the first messages after start, so the
+		# run waits for its HTTP API as well.
+		wait_port "$MAILPIT_HTTP_PORT"
+		curl -fsS --retry 20 --retry-connrefused --retry-delay 1 --max-time 10 \
+			"http://127.0.0.1:$MAILPIT_HTTP_PORT/api/v1/messages?limit=1" >/dev/null
 		;;
 	*) die "unknown server $server" ;;
 	esac
@@ -274,6 +280,10 @@ run_one() {
 	fi
 	cpu1=$(cpu_seconds "$SERVER_PID")
 	rss=$(peak_rss_mib "$SERVER_PID")
+	# RssFile counts pages of mapped files, such as sved's bbolt mmap.
+	local rss_anon rss_file
+	rss_anon=$(awk '/^RssAnon:/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status")
+	rss_file=$(awk '/^RssFile:/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status")
 
 	if [ "$server" = mailpit ]; then
 		stored=$(count_stored "$server" "$dir")
@@ -292,8 +302,8 @@ run_one() {
 	rate=$(awk -v n="$msgs" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
 	e2e=$(awk -v n="$msgs" -v s="$secs" -v d="$drain" 'BEGIN { printf "%.0f", n / (s + d) }')
 	cpu=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }')
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
-		"$server" "$sessions" "$size" "$rep" "$msgs" "$secs" "$rate" "$cpu" "$rss" "$stored" "$drain" "$e2e" "$aee" | tee -a "$RAW" >&2
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+		"$server" "$sessions" "$size" "$rep" "$msgs" "$secs" "$rate" "$cpu" "$rss" "$stored" "$drain" "$e2e" "$aee" "$rss_anon" "$rss_file" | tee -a "$RAW" >&2
 	if [ -n "${KEEP_LOGS:-}" ]; then
 		cp "$dir/server.log" "$OUT/$server-$sessions-$size-$rep.log"
 	fi

@@ -79,8 +79,9 @@ func TestServeAcknowledgesAndForwards(t *testing.T) {
 		if !strings.Contains(h("Reply-To"), "@reponse.mairie-saint-exemple.fr") {
 			t.Errorf("AEE Reply-To = %q, want the reply-token address", h("Reply-To"))
 		}
+		text := strings.Join(strings.Fields(aee.env.Text), " ")
 		for _, want := range []string{ref, "plan-cadastral.pdf", "Accueil de la mairie", "dix jours ouvrés"} {
-			if !strings.Contains(aee.env.Text, want) {
+			if !strings.Contains(text, want) {
 				t.Errorf("AEE text lacks %q:\n%s", want, aee.env.Text)
 			}
 		}

@@ -281,6 +281,42 @@ func TestDeliverToReplyTokenAddsMessage(t *testing.T) {
 	if len(all) != 1 {
 		t.Errorf("%d dossiers, want 1", len(all))
 	}
+	if got := f.mailKinds(t, d.Ref)["complement"]; len(got) != 1 || got[0] != "accueil@ville.example.fr" {
+		t.Errorf("follow-up forwarded to %v, want the service mailbox", got)
+	}
+}
+
+func TestDeliverToReplyTokenNotForwarded(t *testing.T) {
+	cases := []struct {
+		name string
+		from string
+		raw  string
+	}{
+		{"staff reply", "agent@ville.example.fr",
+			"From: Agent <agent@ville.example.fr>\r\nSubject: Re: demande\r\nMessage-ID: <staff-1@ville.example.fr>\r\n\r\nBonjour.\r\n"},
+		{"bounce", "",
+			"From: MAILER-DAEMON@example.org\r\nSubject: Undelivered\r\nAuto-Submitted: auto-replied\r\n\r\nfailed\r\n"},
+		{"auto-reply", "jeanne@example.org",
+			"From: Jeanne <jeanne@example.org>\r\nSubject: Absente\r\nAuto-Submitted: auto-replied\r\n\r\nabsente\r\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			res := f.deliver(t, "jeanne@example.org", []string{"contact@ville.example.fr"}, request)
+			d, _ := f.store.Get(res[0].Ref)
+			res2 := f.deliver(t, c.from, []string{d.ReplyAddress}, c.raw)
+			if !res2[0].Added {
+				t.Fatalf("result %+v, want the message added", res2[0])
+			}
+			if got := f.mailKinds(t, d.Ref)["complement"]; len(got) != 0 {
+				t.Errorf("forwarded to %v", got)
+			}
+			msgs, _ := f.store.Messages(d.Ref)
+			if len(msgs) != 2 {
+				t.Errorf("%d messages stored, want 2", len(msgs))
+			}
+		})
+	}
 }
 
 func TestDeliverNoRecipient(t *testing.T) {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/sved-project/sved/internal/classify"
 	"github.com/sved-project/sved/internal/config"
 	"github.com/sved-project/sved/internal/dossier"
 	"github.com/sved-project/sved/internal/message"
+	"github.com/sved-project/sved/internal/notify"
 	"github.com/sved-project/sved/internal/store"
 )
 
@@ -52,7 +54,7 @@ func (p *Pipeline) createDossier(ctx context.Context, env *Envelope, g *tenantGr
 		Raw:      env.Raw,
 		DedupKey: dedupKey(m.MessageID, rawHash),
 		Build: func(sd *dossier.Dossier) ([]dossier.Event, []store.OutboundMail, error) {
-			return p.buildMails(t, dec, sd, m)
+			return p.buildMails(t, dec, limited, sd, m)
 		},
 	}
 	stored, created, err := p.store.Create(ctx, nd)
@@ -80,9 +82,16 @@ func (p *Pipeline) createDossier(ctx context.Context, env *Envelope, g *tenantGr
 
 // buildMails renders the mails the decision calls for. It runs inside the
 // store's transaction, once the reference is known.
-func (p *Pipeline) buildMails(t *config.Tenant, dec classify.Decision, d *dossier.Dossier, m *message.Message) ([]dossier.Event, []store.OutboundMail, error) {
+func (p *Pipeline) buildMails(t *config.Tenant, dec classify.Decision, ackLimited bool, d *dossier.Dossier, m *message.Message) ([]dossier.Event, []store.OutboundMail, error) {
 	var mails []store.OutboundMail
 	now := p.now()
+	ack := notify.AckSent
+	switch {
+	case ackLimited:
+		ack = notify.AckLimited
+	case !dec.Acknowledge:
+		ack = notify.AckNoSender
+	}
 
 	if dec.Acknowledge {
 		aee, err := p.renderer.AEE(t, d, dec.Service, m, now)
@@ -92,13 +101,18 @@ func (p *Pipeline) buildMails(t *config.Tenant, dec classify.Decision, d *dossie
 		mails = append(mails, aee)
 	}
 	if dec.Forward && dec.Service != nil {
-		fwd, err := p.renderer.Forward(t, d, dec.Service, m, now)
+		fwd, err := p.renderer.Forward(t, d, dec.Service, m, now, ack)
 		if err != nil {
 			return nil, nil, fmt.Errorf("render forward of %s: %w", d.Ref, err)
 		}
 		mails = append(mails, fwd)
 	}
 
+	return queuedEvents(mails, now), mails, nil
+}
+
+// queuedEvents returns one journal event for each queued mail.
+func queuedEvents(mails []store.OutboundMail, now time.Time) []dossier.Event {
 	events := make([]dossier.Event, 0, len(mails))
 	for _, mail := range mails {
 		events = append(events, dossier.Event{
@@ -112,13 +126,16 @@ func (p *Pipeline) buildMails(t *config.Tenant, dec classify.Decision, d *dossie
 			},
 		})
 	}
-	return events, mails, nil
+	return events
 }
 
 // addToDossier appends m to the dossier d, reached through its reply
-// address. Relaying and staff commands act on such messages; here the
-// message is stored and journaled.
+// address. A message from the public (more documents, a correction) is
+// forwarded to the dossier's service; automatic mail and staff mail are
+// stored and journaled only.
 func (p *Pipeline) addToDossier(ctx context.Context, env *Envelope, t *config.Tenant, d *dossier.Dossier, m *message.Message, rawHash string) (Result, error) {
+	forward := m.Automatic.Kind == message.VerdictNone && !message.IsNullSender(env.From) &&
+		m.Sender.Addr != "" && !t.IsStaff(m.Sender.Addr) && !t.IsOwnAddress(m.Sender.Addr)
 	build := func(sd *dossier.Dossier) ([]dossier.Event, []store.OutboundMail, error) {
 		fields := map[string]string{
 			"from":       m.Sender.Addr,
@@ -129,13 +146,23 @@ func (p *Pipeline) addToDossier(ctx context.Context, env *Envelope, t *config.Te
 		if m.Automatic.Kind != message.VerdictNone {
 			fields["automatic"] = string(m.Automatic.Kind) + ": " + m.Automatic.Reason
 		}
-		ev := dossier.Event{
-			At:     p.now().UTC(),
+		now := p.now()
+		events := []dossier.Event{{
+			At:     now.UTC(),
 			Kind:   dossier.EventMessageAdded,
 			Actor:  string(env.Channel),
 			Fields: fields,
+		}}
+		svc := t.Service(sd.Service)
+		if !forward || svc == nil {
+			return events, nil, nil
 		}
-		return []dossier.Event{ev}, nil, nil
+		mail, err := p.renderer.FollowUp(t, sd, svc, m, now)
+		if err != nil {
+			return nil, nil, fmt.Errorf("render follow-up of %s: %w", sd.Ref, err)
+		}
+		mails := []store.OutboundMail{mail}
+		return append(events, queuedEvents(mails, now)...), mails, nil
 	}
 	created, err := p.store.AddMessage(ctx, d.Ref, env.Raw, dedupKey(m.MessageID, rawHash), build)
 	if err != nil {

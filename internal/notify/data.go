@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sved-project/sved/internal/config"
@@ -18,7 +19,11 @@ import (
 type Data struct {
 	Ref    string // dossier reference, e.g. MAIRIE-2026-000042
 	Tenant string // name of the collectivité
-	// Subject is the subject of the request.
+	// Signature is the name that signs the letters: the display name of
+	// the tenant's From address, else the tenant's name.
+	Signature string
+	// Subject is the subject of the request, or of the follow-up
+	// message in a follow-up letter.
 	Subject string
 
 	// ReceivedAt is the date of receipt in the tenant's time zone, as
@@ -32,14 +37,28 @@ type Data struct {
 
 	Service string // name of the service in charge
 
-	// Requester is "Name <addr>", "addr", or "expéditeur inconnu";
-	// RequesterName is the display name alone, possibly empty.
+	// Requester is "Name <addr>", "addr", or "expéditeur inconnu".
+	// RequesterName is the display name when it is a person's name, and
+	// is empty when the name is missing or contains "@", since forged
+	// senders put an address there. RequesterAddr is empty when the
+	// requester is unknown.
 	Requester     string
 	RequesterName string
+	RequesterAddr string
 	Recipients    []string // intake addresses that received the request
 	Channel       string   // e.g. "courriel", "formulaire en ligne"
 	ReplyAddress  string   // replies to this address join the dossier
-	Warnings      []string // problems found while reading the request
+
+	// AckSent is true when the requester was sent an AEE. AckReason is
+	// the French reason no AEE was sent, empty when one was. Only the
+	// forward sets them.
+	AckSent   bool
+	AckReason string
+
+	// WarningCount is the number of problems found while reading the
+	// message. The problems themselves are English parser notes and
+	// are not given to templates.
+	WarningCount int
 
 	Attachments []Attachment
 	Text        string // text of the request
@@ -58,28 +77,23 @@ type Attachment struct {
 // unknownRequester stands for a requester without an address.
 const unknownRequester = "expéditeur inconnu"
 
-// newData gathers the facts of a dossier for the templates.
-func newData(t *config.Tenant, d *dossier.Dossier, svc *config.Service, loc *time.Location) *Data {
-	received := d.ReceivedAt.In(loc)
+// newData gathers the facts of a dossier for the templates. from is the
+// tenant's parsed From address.
+func newData(t *config.Tenant, d *dossier.Dossier, svc *config.Service, from dossier.Address,
+	loc *time.Location) *Data {
 	data := &Data{
-		Ref:           d.Ref,
-		Tenant:        t.Name,
-		Subject:       d.Subject,
-		ReceivedAt:    frenchDateTime(received),
-		ReceivedDate:  frenchDate(received),
-		ReceivedTime:  frenchTime(received),
-		TimeZone:      timeZoneLabel(loc),
-		Service:       serviceName(svc),
-		Requester:     unknownRequester,
-		RequesterName: d.Requester.Name,
-		Recipients:    d.Recipients,
-		Channel:       channelLabel(d.Channel),
-		ReplyAddress:  d.ReplyAddress,
-		Warnings:      d.Warnings,
+		Ref:          d.Ref,
+		Tenant:       t.Name,
+		Signature:    tenantLabel(t, from),
+		Subject:      d.Subject,
+		Service:      serviceName(svc),
+		Recipients:   d.Recipients,
+		Channel:      channelLabel(d.Channel),
+		ReplyAddress: d.ReplyAddress,
+		WarningCount: len(d.Warnings),
 	}
-	if d.Requester.Addr != "" {
-		data.Requester = d.Requester.String()
-	}
+	data.setReceived(d.ReceivedAt, loc)
+	data.setRequester(d.Requester)
 	for _, a := range d.Attachments {
 		data.Attachments = append(data.Attachments, Attachment{
 			Name:   displayName(a.FileName),
@@ -89,6 +103,54 @@ func newData(t *config.Tenant, d *dossier.Dossier, svc *config.Service, loc *tim
 		})
 	}
 	return data
+}
+
+// setReceived fills the date fields with at in loc.
+func (data *Data) setReceived(at time.Time, loc *time.Location) {
+	at = at.In(loc)
+	data.ReceivedAt = frenchDateTime(at)
+	data.ReceivedDate = frenchDate(at)
+	data.ReceivedTime = frenchTime(at)
+	data.TimeZone = timeZoneLabel(loc)
+}
+
+// setRequester fills the requester fields with a.
+func (data *Data) setRequester(a dossier.Address) {
+	data.Requester = unknownRequester
+	data.RequesterName = ""
+	data.RequesterAddr = a.Addr
+	if a.Addr != "" {
+		data.Requester = a.String()
+		data.RequesterName = personName(a.Name)
+	}
+}
+
+// personName returns name trimmed, or "" when it is empty or contains
+// "@": such a display name is an address, often not the sender's own.
+func personName(name string) string {
+	name = strings.TrimSpace(name)
+	if strings.Contains(name, "@") {
+		return ""
+	}
+	return name
+}
+
+// senderLabel names the author of a message in a display name: the
+// person's name when there is one, else the address.
+func senderLabel(a dossier.Address) string {
+	if name := personName(a.Name); name != "" {
+		return name
+	}
+	return a.Addr
+}
+
+// tenantLabel names the tenant in signatures and display names: the
+// display name of its From address, else its configured name.
+func tenantLabel(t *config.Tenant, from dossier.Address) string {
+	if name := strings.TrimSpace(from.Name); name != "" {
+		return name
+	}
+	return t.Name
 }
 
 // serviceName returns the name of the service in charge, or a generic

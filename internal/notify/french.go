@@ -81,6 +81,15 @@ func roundForDisplay(v float64) float64 {
 	return f
 }
 
+// frenchCount writes n followed by a noun, singular for 0 and 1 as
+// French usage has it: "1 anomalie", "3 anomalies".
+func frenchCount(n int, singular, plural string) string {
+	if n <= 1 {
+		return strconv.Itoa(n) + " " + singular
+	}
+	return strconv.Itoa(n) + " " + plural
+}
+
 // channelLabel names the channel of a dossier in French.
 func channelLabel(c dossier.Channel) string {
 	switch c {

@@ -54,3 +54,20 @@ func TestFrenchSize(t *testing.T) {
 		}
 	}
 }
+
+func TestFrenchCount(t *testing.T) {
+	tests := []struct {
+		in   int
+		want string
+	}{
+		{0, "0 anomalie"},
+		{1, "1 anomalie"},
+		{2, "2 anomalies"},
+		{12, "12 anomalies"},
+	}
+	for _, tt := range tests {
+		if got := frenchCount(tt.in, "anomalie", "anomalies"); got != tt.want {
+			t.Errorf("frenchCount(%d) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -32,7 +32,7 @@ func (r *Renderer) AEE(t *config.Tenant, d *dossier.Dossier, svc *config.Service
 		return store.OutboundMail{}, err
 	}
 
-	data := newData(t, d, svc, loc)
+	data := newData(t, d, svc, from, loc)
 	subject, text, html, err := r.render(KindAEE, data)
 	if err != nil {
 		return store.OutboundMail{}, err
@@ -58,88 +58,6 @@ func (r *Renderer) AEE(t *config.Tenant, d *dossier.Dossier, svc *config.Service
 		out.References = append(append([]string{}, m.References...), m.MessageID)
 	}
 	return r.queued(KindAEE, t, d, out)
-}
-
-// Forward builds the forward of the request of d to the mailbox of svc:
-// a French summary of the dossier, the text of the request, and its
-// attachments and inline pictures re-attached. Its Reply-To is the
-// dossier's reply address, so that a staff reply goes back through
-// sved. m, the request, may be nil; the forward then lists the
-// attachments recorded in d without their content.
-func (r *Renderer) Forward(t *config.Tenant, d *dossier.Dossier, svc *config.Service,
-	m *message.Message, now time.Time) (store.OutboundMail, error) {
-	if svc == nil || svc.Mailbox == "" {
-		return store.OutboundMail{}, fmt.Errorf("forward of dossier %s: no service mailbox", d.Ref)
-	}
-	to, err := parseMailbox(svc)
-	if err != nil {
-		return store.OutboundMail{}, err
-	}
-	from, err := tenantFrom(t)
-	if err != nil {
-		return store.OutboundMail{}, err
-	}
-	loc, err := tenantLocation(t)
-	if err != nil {
-		return store.OutboundMail{}, err
-	}
-
-	data := newData(t, d, svc, loc)
-	var parts []message.Part
-	if m != nil {
-		data.Text = m.Text
-		data.Attachments, parts = forwardedParts(m)
-	}
-	subject, text, html, err := r.render(KindForward, data)
-	if err != nil {
-		return store.OutboundMail{}, err
-	}
-
-	sender := from
-	if d.Requester.Addr != "" {
-		label := d.Requester.Name
-		if label == "" {
-			label = d.Requester.Addr
-		}
-		sender.Name = label + " via sved"
-	}
-	out := &message.Outgoing{
-		From:        sender,
-		To:          []dossier.Address{to},
-		ReplyTo:     replyTo(d, sender.Name),
-		Subject:     subject,
-		Text:        text,
-		HTML:        html,
-		Attachments: parts,
-		MessageID:   message.NewMessageID(r.hostname),
-		Date:        now.In(loc),
-		Headers: map[string]string{
-			"Auto-Submitted":           "auto-generated",
-			"X-Auto-Response-Suppress": "All",
-			"X-Sved-Dossier":           d.Ref,
-		},
-	}
-	return r.queued(KindForward, t, d, out)
-}
-
-// forwardedParts returns the list shown in the forward and the parts to
-// re-attach: the attachments of m, then its inline parts, each with a
-// file name.
-func forwardedParts(m *message.Message) ([]Attachment, []message.Part) {
-	var list []Attachment
-	var parts []message.Part
-	add := func(p message.Part, inline bool, n int) {
-		p.FileName = partName(p, inline, n)
-		list = append(list, partAttachment(p, inline))
-		parts = append(parts, p)
-	}
-	for i, p := range m.Attachments {
-		add(p, false, i+1)
-	}
-	for i, p := range m.Inlines {
-		add(p, true, i+1)
-	}
-	return list, parts
 }
 
 // replyTo returns the dossier's reply address with a display name, or

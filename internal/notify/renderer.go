@@ -1,6 +1,7 @@
-// Package notify writes the French letters that sved sends: the
-// accusé d'enregistrement électronique (AEE) to the requester and the
-// forward of a request to the service in charge.
+// Package notify writes the French letters that sved sends. The accusé
+// d'enregistrement électronique (AEE) goes to the requester. The forward
+// of a request and the forward of a follow-up message (complément), which
+// a requester sends to an existing dossier, go to the service in charge.
 //
 // Each letter is three templates, embedded in the binary: NAME.subject.tmpl
 // and NAME.txt.tmpl (text/template) and NAME.html.tmpl (html/template).
@@ -27,12 +28,18 @@ var embedded embed.FS
 
 // Letter kinds, stored as store.OutboundMail.Kind.
 const (
-	KindAEE     = "aee"
-	KindForward = "forward"
+	KindAEE      = "aee"
+	KindForward  = "forward"
+	KindFollowUp = "complement"
 )
 
-// letters lists the letters whose templates New loads.
-var letters = []string{KindAEE, KindForward}
+// templateNames gives, for each letter kind, the base name of its
+// template files, which New loads.
+var templateNames = map[string]string{
+	KindAEE:      "aee",
+	KindForward:  "forward",
+	KindFollowUp: "followup",
+}
 
 // executor is the method that text/template and html/template share.
 type executor interface {
@@ -60,7 +67,7 @@ func New(hostname, overrideDir string) (*Renderer, error) {
 	}
 
 	r := &Renderer{hostname: hostname, templates: map[string]executor{}}
-	for _, letter := range letters {
+	for _, letter := range templateNames {
 		for _, suffix := range []string{".subject.tmpl", ".txt.tmpl", ".html.tmpl"} {
 			name := letter + suffix
 			tmpl, err := loadTemplate(name, overrideDir)
@@ -116,11 +123,13 @@ func readTemplate(name, overrideDir string) (src, origin string, err error) {
 
 // funcs are the functions available to every template.
 var funcs = texttemplate.FuncMap{
-	"join": strings.Join,
+	"join":  strings.Join,
+	"count": frenchCount,
 }
 
-// render executes the three templates of a letter.
-func (r *Renderer) render(letter string, data *Data) (subject, text, html string, err error) {
+// render executes the three templates of the letter of the given kind.
+func (r *Renderer) render(kind string, data *Data) (subject, text, html string, err error) {
+	letter := templateNames[kind]
 	out := make([]string, 3)
 	for i, suffix := range []string{".subject.tmpl", ".txt.tmpl", ".html.tmpl"} {
 		var buf bytes.Buffer

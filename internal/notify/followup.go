@@ -1,0 +1,61 @@
+package notify
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/sved-project/sved/internal/config"
+	"github.com/sved-project/sved/internal/dossier"
+	"github.com/sved-project/sved/internal/message"
+	"github.com/sved-project/sved/internal/store"
+)
+
+// FollowUp builds the forward to the mailbox of svc of m, a complément
+// (more documents, a correction) sent to the reply address of dossier d.
+// The letter gives the sender of m, the time of receipt now in the
+// tenant's zone (d.ReceivedAt is the first request's), the attachments of
+// m re-attached, and the text of m. From and Reply-To are as in Forward,
+// with the sender of m as author.
+func (r *Renderer) FollowUp(t *config.Tenant, d *dossier.Dossier, svc *config.Service,
+	m *message.Message, now time.Time) (store.OutboundMail, error) {
+	if m == nil {
+		return store.OutboundMail{}, fmt.Errorf("follow-up of dossier %s: missing message", d.Ref)
+	}
+	if svc == nil || svc.Mailbox == "" {
+		return store.OutboundMail{}, fmt.Errorf("follow-up of dossier %s: missing service mailbox", d.Ref)
+	}
+	to, err := parseMailbox(svc)
+	if err != nil {
+		return store.OutboundMail{}, err
+	}
+	from, err := tenantFrom(t)
+	if err != nil {
+		return store.OutboundMail{}, err
+	}
+	loc, err := tenantLocation(t)
+	if err != nil {
+		return store.OutboundMail{}, err
+	}
+
+	data := newData(t, d, svc, from, loc)
+	data.Subject = m.Subject
+	data.setReceived(now, loc)
+	data.setRequester(m.Sender)
+	data.WarningCount = len(m.Warnings)
+	data.Text = m.Text
+	var parts []message.Part
+	data.Attachments, parts = forwardedParts(m)
+	subject, text, html, err := r.render(KindFollowUp, data)
+	if err != nil {
+		return store.OutboundMail{}, err
+	}
+
+	out := staffMail(t, d, from, m.Sender, to)
+	out.Subject = subject
+	out.Text = text
+	out.HTML = html
+	out.Attachments = parts
+	out.MessageID = message.NewMessageID(r.hostname)
+	out.Date = now.In(loc)
+	return r.queued(KindFollowUp, t, d, out)
+}
