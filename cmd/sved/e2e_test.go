@@ -94,6 +94,12 @@ func TestServeAcknowledgesAndForwards(t *testing.T) {
 		if !strings.Contains(h("To"), "accueil@mairie-saint-exemple.fr") {
 			t.Errorf("forward To = %q", h("To"))
 		}
+		if !strings.Contains(h("From"), "@reponse.mairie-saint-exemple.fr") {
+			t.Errorf("forward From = %q, want the reply-token address so that auto-replies join the dossier", h("From"))
+		}
+		if strings.Contains(h("From"), "sved") {
+			t.Errorf("forward From = %q names the software", h("From"))
+		}
 		if !strings.Contains(h("Subject"), "["+ref+"]") {
 			t.Errorf("forward subject %q lacks [%s]", h("Subject"), ref)
 		}

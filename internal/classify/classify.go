@@ -9,6 +9,9 @@
 package classify
 
 import (
+	"net/mail"
+	"strings"
+
 	"github.com/sved-project/sved/internal/config"
 	"github.com/sved-project/sved/internal/dossier"
 	"github.com/sved-project/sved/internal/message"
@@ -72,7 +75,7 @@ func automatic(t *config.Tenant, envelopeFrom string, m *message.Message) (messa
 	if message.IsNullSender(envelopeFrom) {
 		return message.VerdictNullSender, "envelope sender is <>"
 	}
-	if m.Sender.Addr != "" && t.IsOwnAddress(m.Sender.Addr) {
+	if m.Sender.Addr != "" && (t.IsOwnAddress(m.Sender.Addr) || isServiceMailbox(t, m.Sender.Addr)) {
 		return ownAddressKind, "From " + m.Sender.Addr + " is an address of the tenant"
 	}
 	if t.IsOwnAddress(envelopeFrom) {
@@ -82,4 +85,17 @@ func automatic(t *config.Tenant, envelopeFrom string, m *message.Message) (messa
 		return loopKind, "X-Sved-Dossier: " + v[0] + " (a mail sved sent came back)"
 	}
 	return message.VerdictNone, ""
+}
+
+// isServiceMailbox reports whether addr receives the tenant's forwards.
+// Mail from such a mailbox to an intake address is most often an
+// auto-responder answering a forward; acknowledging and forwarding it
+// would start a loop through the service.
+func isServiceMailbox(t *config.Tenant, addr string) bool {
+	for _, s := range t.Services {
+		if a, err := mail.ParseAddress(s.Mailbox); err == nil && strings.EqualFold(a.Address, addr) {
+			return true
+		}
+	}
+	return false
 }

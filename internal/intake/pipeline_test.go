@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -213,6 +214,8 @@ func TestDeliverNoAnswerToAutomaticMail(t *testing.T) {
 			strings.Replace(request, "\r\n\r\n", "\r\nList-Id: <annonces.example.org>\r\n\r\n", 1), "list"},
 		{"own address", "contact@ville.example.fr",
 			strings.Replace(request, "jeanne@example.org", "contact@ville.example.fr", 1), "own-address"},
+		{"service mailbox", "accueil@ville.example.fr",
+			strings.Replace(request, "jeanne@example.org", "accueil@ville.example.fr", 1), "own-address"},
 		{"sved's own mail back", "someone@example.org",
 			strings.Replace(request, "\r\n\r\n", "\r\nX-Sved-Dossier: VILLE-2026-000001\r\n\r\n", 1), "loop"},
 	}
@@ -417,5 +420,34 @@ func TestDeliverLimitsAcknowledgementsPerSender(t *testing.T) {
 	res = f.deliver(t, "jeanne@example.org", []string{"contact@ville.example.fr"}, later)
 	if len(f.mailKinds(t, res[0].Ref)["aee"]) != 1 {
 		t.Error("no AEE once the window has passed")
+	}
+}
+
+func TestDeliverLimitHoldsUnderConcurrency(t *testing.T) {
+	f := newFixture(t)
+	const senders = 40
+	var wg sync.WaitGroup
+	refs := make([]string, senders)
+	for i := 0; i < senders; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			raw := strings.Replace(request, "<req-1@example.org>", fmt.Sprintf("<burst-%d@example.org>", i), 1)
+			res, err := f.p.Deliver(context.Background(), &Envelope{Channel: dossier.ChannelSMTP,
+				From: "jeanne@example.org", Recipients: []string{"contact@ville.example.fr"}, Raw: []byte(raw)})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			refs[i] = res[0].Ref
+		}(i)
+	}
+	wg.Wait()
+	aees := 0
+	for _, ref := range refs {
+		aees += len(f.mailKinds(t, ref)["aee"])
+	}
+	if aees != maxAcksPerWindow {
+		t.Errorf("%d AEEs sent to one address by concurrent deliveries, want %d", aees, maxAcksPerWindow)
 	}
 }

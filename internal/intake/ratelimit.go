@@ -28,21 +28,37 @@ func newAckLimiter() *ackLimiter {
 	return &ackLimiter{sent: map[string][]time.Time{}}
 }
 
-// allowed reports whether addr may get another AEE at now.
-func (l *ackLimiter) allowed(addr string, now time.Time) bool {
+// reserve counts one AEE to addr at now and reports whether it is
+// within the limit. A reservation that is not used must be released, so
+// that concurrent deliveries cannot all pass the check before any of
+// them is counted.
+func (l *ackLimiter) reserve(addr string, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	key := strings.ToLower(addr)
 	recent := l.prune(key, now)
-	return len(recent) < maxAcksPerWindow
+	if len(recent) >= maxAcksPerWindow {
+		return false
+	}
+	l.sent[key] = append(recent, now)
+	return true
 }
 
-// record counts one AEE sent to addr at now.
-func (l *ackLimiter) record(addr string, now time.Time) {
+// release cancels the reservation made for addr at at.
+func (l *ackLimiter) release(addr string, at time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	key := strings.ToLower(addr)
-	l.sent[key] = append(l.prune(key, now), now)
+	times := l.sent[key]
+	for i := len(times) - 1; i >= 0; i-- {
+		if times[i].Equal(at) {
+			l.sent[key] = append(times[:i:i], times[i+1:]...)
+			break
+		}
+	}
+	if len(l.sent[key]) == 0 {
+		delete(l.sent, key)
+	}
 }
 
 // prune drops the times of key older than the window and returns the

@@ -19,7 +19,8 @@ import (
 func (p *Pipeline) createDossier(ctx context.Context, env *Envelope, g *tenantGroup, m *message.Message, rawHash string) (Result, error) {
 	t := g.tenant
 	dec := classify.Classify(t, g.intake, env.From, m)
-	limited := dec.Acknowledge && !p.acks.allowed(m.Sender.Addr, p.now())
+	reservedAt := p.now()
+	limited := dec.Acknowledge && !p.acks.reserve(m.Sender.Addr, reservedAt)
 	if limited {
 		dec.Acknowledge = false
 	}
@@ -58,15 +59,15 @@ func (p *Pipeline) createDossier(ctx context.Context, env *Envelope, g *tenantGr
 		},
 	}
 	stored, created, err := p.store.Create(ctx, nd)
+	if dec.Acknowledge && (err != nil || !created) {
+		p.acks.release(m.Sender.Addr, reservedAt)
+	}
 	if err != nil {
 		return Result{}, fmt.Errorf("store dossier of tenant %s (Message-ID %q): %w", t.ID, m.MessageID, err)
 	}
 
 	log := p.log.With("tenant", t.ID, "dossier", stored.Ref, "channel", string(env.Channel),
 		"remote", env.Remote, "message_id", m.MessageID)
-	if created && dec.Acknowledge {
-		p.acks.record(m.Sender.Addr, p.now())
-	}
 	if limited {
 		log.Warn("acknowledgement withheld: too many to this address", "requester", m.Sender.Addr,
 			"max", maxAcksPerWindow, "window", ackWindow.String())

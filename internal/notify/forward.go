@@ -95,14 +95,19 @@ func (r *Renderer) Forward(t *config.Tenant, d *dossier.Dossier, svc *config.Ser
 }
 
 // staffMail returns the common part of a mail to a service mailbox to:
-// it comes from the tenant's address under the display name
-// "AUTHOR (via TENANT)", and replies go to the dossier's reply address
-// under the same name. An author without an address leaves the tenant's
-// own display name.
+// it comes from the dossier's reply address under the display name
+// "AUTHOR (via TENANT)", and replies go to that address too. An
+// out-of-office reply that answers From instead of Reply-To therefore
+// joins the dossier instead of opening a new one at an intake address,
+// which would be forwarded again. An author without an address leaves
+// the tenant's own display name.
 func staffMail(t *config.Tenant, d *dossier.Dossier, from, author, to dossier.Address) *message.Outgoing {
 	sender := from
 	if author.Addr != "" {
 		sender.Name = senderLabel(author) + " (via " + tenantLabel(t, from) + ")"
+	}
+	if d.ReplyAddress != "" {
+		sender.Addr = d.ReplyAddress
 	}
 	return &message.Outgoing{
 		From:    sender,

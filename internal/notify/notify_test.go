@@ -570,8 +570,8 @@ func TestFollowUp(t *testing.T) {
 	}
 	const wantName = "Zoé Lefèvre (via Mairie de Saint-Exemple)"
 	if from, _ := h.AddressList("From"); len(from) != 1 || from[0].Name != wantName ||
-		from[0].Address != "contact@mairie-exemple.fr" {
-		t.Errorf("From = %v, want %q <contact@mairie-exemple.fr>", from, wantName)
+		from[0].Address != replyAddress {
+		t.Errorf("From = %v, want %q <%s>", from, wantName, replyAddress)
 	}
 	if rt, _ := h.AddressList("Reply-To"); len(rt) != 1 || rt[0].Address != replyAddress || rt[0].Name != wantName {
 		t.Errorf("Reply-To = %v, want %q <%s>", rt, wantName, replyAddress)
