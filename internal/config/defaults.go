@@ -14,20 +14,25 @@ const (
 	DefaultMaxMessageBytes = 25 << 20 // 25 MiB
 	DefaultMaxRecipients   = 50
 	// DefaultMaxLineLength is in octets. RFC 5321 section 4.5.3.1.6 sets
-	// 1000 as the minimum a server must accept. Real mail often exceeds
-	// it, so the default is larger.
-	DefaultMaxLineLength  = 16000
-	DefaultReadTimeout    = 60 * time.Second
-	DefaultWriteTimeout   = 60 * time.Second
-	DefaultMaxConnections = 200
-	DefaultStartTLS       = StartTLSOpportunistic
-	DefaultRetryInterval  = 5 * time.Minute
-	DefaultMaxAttempts    = 20
-	DefaultTimeout        = 60 * time.Second
-	DefaultTimeZone       = "Europe/Paris"
-	DefaultDelai          = "2m"
-	defaultSeparator      = "+"
-	defaultOutboxFolder   = "outbox"
+	// 1000 as the minimum a server must accept. Real mail exceeds it:
+	// HTML and base64 bodies without line breaks run to hundreds of
+	// kilobytes, and a rejected line loses the whole request, so the
+	// default accepts any line of a message up to 1 MiB. The check counts
+	// octets and buffers nothing, so a large limit costs no memory.
+	DefaultMaxLineLength       = 1 << 20
+	DefaultReadTimeout         = 60 * time.Second
+	DefaultWriteTimeout        = 60 * time.Second
+	DefaultMaxConnections      = 200
+	DefaultMaxConnectionsPerIP = 20
+	DefaultSessionTimeout      = 10 * time.Minute
+	DefaultStartTLS            = StartTLSOpportunistic
+	DefaultRetryInterval       = 5 * time.Minute
+	DefaultMaxAttempts         = 20
+	DefaultTimeout             = 60 * time.Second
+	DefaultTimeZone            = "Europe/Paris"
+	DefaultDelai               = "2m"
+	defaultSeparator           = "+"
+	defaultOutboxFolder        = "outbox"
 )
 
 // applyDefaults fills every setting left empty or zero, and makes the
@@ -103,6 +108,15 @@ func (s *SMTP) applyDefaults() {
 	}
 	if s.MaxConnections == 0 {
 		s.MaxConnections = DefaultMaxConnections
+	}
+	if s.MaxConnectionsPerIP == 0 {
+		s.MaxConnectionsPerIP = DefaultMaxConnectionsPerIP
+	}
+	if s.SessionTimeout == 0 {
+		s.SessionTimeout = DefaultSessionTimeout
+	}
+	if s.MaxInflightBytes == 0 && s.MaxMessageBytes > 0 {
+		s.MaxInflightBytes = 2 * s.MaxMessageBytes
 	}
 }
 

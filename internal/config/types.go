@@ -26,8 +26,19 @@ type SMTP struct {
 	ReadTimeout     time.Duration `mapstructure:"read_timeout"`      // default 60s
 	WriteTimeout    time.Duration `mapstructure:"write_timeout"`     // default 60s
 	MaxConnections  int           `mapstructure:"max_connections"`   // default 200
-	TLSCert         string        `mapstructure:"tls_cert"`          // PEM file; STARTTLS is offered when set
-	TLSKey          string        `mapstructure:"tls_key"`
+	// MaxConnectionsPerIP bounds the connections of one client address,
+	// so that one client cannot take every slot. Default 20.
+	MaxConnectionsPerIP int `mapstructure:"max_connections_per_ip"`
+	// SessionTimeout closes a connection that has lasted this long,
+	// whatever it does, so that a client sending one byte at a time
+	// cannot hold a slot forever. Default 10m.
+	SessionTimeout time.Duration `mapstructure:"session_timeout"`
+	// MaxInflightBytes bounds the message bytes held in memory by all
+	// sessions together; beyond it a message gets 451 4.3.1 and is
+	// retried by its sender. Default: twice max_message_bytes.
+	MaxInflightBytes int64  `mapstructure:"max_inflight_bytes"`
+	TLSCert          string `mapstructure:"tls_cert"` // PEM file; STARTTLS is offered when set
+	TLSKey           string `mapstructure:"tls_key"`
 }
 
 // Outbound configures how queued mail leaves sved.

@@ -43,6 +43,13 @@ func (s *SMTP) validate(p *problems) {
 	checkNotNegative(p, "smtp.max_recipients", int64(s.MaxRecipients))
 	checkNotNegative(p, "smtp.max_line_length", int64(s.MaxLineLength))
 	checkNotNegative(p, "smtp.max_connections", int64(s.MaxConnections))
+	checkNotNegative(p, "smtp.max_connections_per_ip", int64(s.MaxConnectionsPerIP))
+	checkNotNegative(p, "smtp.max_inflight_bytes", s.MaxInflightBytes)
+	if s.MaxInflightBytes > 0 && s.MaxInflightBytes < s.MaxMessageBytes {
+		p.add("smtp.max_inflight_bytes", "%d is below max_message_bytes (%d), so the largest message could never be received; raise it",
+			s.MaxInflightBytes, s.MaxMessageBytes)
+	}
+	checkDuration(p, "smtp.session_timeout", s.SessionTimeout)
 	checkDuration(p, "smtp.read_timeout", s.ReadTimeout)
 	checkDuration(p, "smtp.write_timeout", s.WriteTimeout)
 

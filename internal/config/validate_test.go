@@ -175,6 +175,12 @@ func TestValidationRules(t *testing.T) {
 		{"negative message size", func(t *testing.T, m map[string]any) {
 			m["smtp"] = map[string]any{"max_message_bytes": -1}
 		}, []string{"smtp.max_message_bytes"}, "must not be negative"},
+		{"inflight below message size", func(t *testing.T, m map[string]any) {
+			m["smtp"] = map[string]any{"max_message_bytes": 2048, "max_inflight_bytes": 1024}
+		}, []string{"smtp.max_inflight_bytes"}, "below max_message_bytes"},
+		{"bad session timeout", func(t *testing.T, m map[string]any) {
+			m["smtp"] = map[string]any{"session_timeout": "forever"}
+		}, []string{"smtp.session_timeout"}, "invalid duration"},
 		{"negative sizes", func(t *testing.T, m map[string]any) {
 			m["smtp"] = map[string]any{"max_recipients": -1, "max_line_length": -2, "max_connections": -3}
 			m["outbound"] = map[string]any{"max_attempts": -4}

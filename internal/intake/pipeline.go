@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"time"
 
@@ -46,12 +47,24 @@ type Pipeline struct {
 	log      *slog.Logger
 	now      func() time.Time
 	acks     *ackLimiter
+	// parseSlots bounds the messages parsed at once. Parsing is CPU-bound
+	// and takes several times a message's size in memory, so more
+	// parallel parses than processors only add memory.
+	parseSlots chan struct{}
 }
 
 // New returns a pipeline. cfg is called once per item, so a reloaded
 // configuration applies to the next item.
 func New(cfg func() *config.Config, st *store.Store, r *notify.Renderer, log *slog.Logger) *Pipeline {
-	return &Pipeline{config: cfg, store: st, renderer: r, log: log, now: time.Now, acks: newAckLimiter()}
+	return &Pipeline{
+		config:     cfg,
+		store:      st,
+		renderer:   r,
+		log:        log,
+		now:        time.Now,
+		acks:       newAckLimiter(),
+		parseSlots: make(chan struct{}, runtime.GOMAXPROCS(0)),
+	}
 }
 
 // ErrNoRecipient is returned when no recipient of the item is an address
@@ -67,7 +80,10 @@ func (p *Pipeline) Deliver(ctx context.Context, env *Envelope) ([]Result, error)
 		return nil, ErrNoRecipient
 	}
 
-	m := message.Parse(env.Raw)
+	m, err := p.parse(ctx, env.Raw)
+	if err != nil {
+		return nil, err
+	}
 	sum := sha256.Sum256(env.Raw)
 	rawHash := hex.EncodeToString(sum[:])
 
@@ -137,3 +153,14 @@ func (p *Pipeline) deliverTenant(ctx context.Context, env *Envelope, g *tenantGr
 // ErrUnknownToken is returned when an item is addressed only to reply
 // addresses whose token no dossier owns.
 var ErrUnknownToken = errors.New("reply address names no known dossier")
+
+// parse parses raw once a parse slot is free.
+func (p *Pipeline) parse(ctx context.Context, raw []byte) (*message.Message, error) {
+	select {
+	case p.parseSlots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-p.parseSlots }()
+	return message.Parse(raw), nil
+}

@@ -45,8 +45,10 @@ type Server struct {
 	log      *slog.Logger
 	srv      *gosmtp.Server
 	connSeq  atomic.Uint64
-	active   atomic.Int64
-	maxConns int64
+	limits   *connLimits
+	budget   *byteBudget
+	// maxLine is the line length limit, for the error text.
+	maxLine int
 }
 
 // New builds a listener from the SMTP section of cfg(). The configuration
@@ -54,7 +56,15 @@ type Server struct {
 // addresses apply to the next command.
 func New(cfg func() *config.Config, p Deliverer, tokens TokenLookup, logger *slog.Logger) (*Server, error) {
 	c := cfg()
-	s := &Server{config: cfg, pipeline: p, tokens: tokens, log: logger, maxConns: int64(c.SMTP.MaxConnections)}
+	s := &Server{config: cfg, pipeline: p, tokens: tokens, log: logger, maxLine: c.SMTP.MaxLineLength}
+	s.limits = &connLimits{
+		server:         s,
+		maxTotal:       c.SMTP.MaxConnections,
+		maxPerIP:       c.SMTP.MaxConnectionsPerIP,
+		sessionTimeout: c.SMTP.SessionTimeout,
+		perIP:          map[string]int{},
+	}
+	s.budget = &byteBudget{max: c.SMTP.MaxInflightBytes}
 
 	srv := gosmtp.NewServer(s)
 	srv.Domain = c.Hostname
@@ -79,7 +89,7 @@ func New(cfg func() *config.Config, p Deliverer, tokens TokenLookup, logger *slo
 func (s *Server) Serve(l net.Listener) error {
 	s.log.Info("smtp listener started", "addr", l.Addr().String(),
 		"starttls", s.srv.TLSConfig != nil, "max_message_bytes", s.srv.MaxMessageBytes)
-	return s.srv.Serve(&limitListener{Listener: l, server: s})
+	return s.srv.Serve(&limitListener{Listener: l, limits: s.limits})
 }
 
 // Shutdown stops accepting connections and waits for open sessions to

@@ -402,3 +402,105 @@ func TestStartTLSDelivery(t *testing.T) {
 		t.Errorf("deliveries = %d, want 1", len(p.envs))
 	}
 }
+
+func TestConnectionLimitPerIP(t *testing.T) {
+	addr := startServer(t, &fakePipeline{}, 1<<20, "  max_connections_per_ip: 2\n")
+	dial(t, addr)
+	dial(t, addr)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	line, _ := bufio.NewReader(c).ReadString('\n')
+	if !strings.HasPrefix(line, "421 4.7.0") {
+		t.Errorf("third connection from one IP got %q, want 421 4.7.0", line)
+	}
+}
+
+func TestSessionTimeoutEndsBusySession(t *testing.T) {
+	addr := startServer(t, &fakePipeline{}, 1<<20, "  session_timeout: 1s\n")
+	d := dial(t, addr)
+	d.cmd("EHLO client.example.org", "250")
+	start := time.Now()
+	// A client that keeps talking is still cut off at the session timeout.
+	for time.Since(start) < 5*time.Second {
+		d.send("NOOP")
+		d.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := d.r.ReadString('\n'); err != nil {
+			if time.Since(start) < 900*time.Millisecond {
+				t.Fatalf("closed after %v, before the session timeout", time.Since(start))
+			}
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("session still open 5s after a 1s session timeout")
+}
+
+func TestInflightBudgetDefersMessage(t *testing.T) {
+	addr := startServer(t, &fakePipeline{}, 400<<10, "  max_inflight_bytes: 512000\n")
+	body := func(c string) string {
+		return sampleMessage + strings.Repeat(strings.Repeat(c, 998)+"\r\n", 300)
+	}
+
+	// The first session holds about 256 KiB of an unfinished message: DATA
+	// is read and counted in chunks of 64 KiB.
+	first := dial(t, addr)
+	first.cmd("EHLO client.example.org", "250")
+	first.cmd("MAIL FROM:<a@example.org>", "250")
+	first.cmd("RCPT TO:<contact@ville.example.fr>", "250")
+	first.cmd("DATA", "354")
+	io.WriteString(first.conn, body("x"))
+	time.Sleep(200 * time.Millisecond)
+
+	second := dial(t, addr)
+	second.cmd("EHLO client.example.org", "250")
+	second.cmd("MAIL FROM:<b@example.org>", "250")
+	second.cmd("RCPT TO:<contact@ville.example.fr>", "250")
+	second.data(body("y"), "451 4.3.1")
+
+	// Once the first message ends, its bytes are free again.
+	io.WriteString(first.conn, ".\r\n")
+	first.expect("250")
+	second.cmd("MAIL FROM:<b@example.org>", "250")
+	second.cmd("RCPT TO:<contact@ville.example.fr>", "250")
+	second.data(body("y"), "250")
+}
+
+func TestLongLineRejectedPermanently(t *testing.T) {
+	addr := startServer(t, &fakePipeline{}, 1<<20, "  max_line_length: 1000\n")
+	d := dial(t, addr)
+	d.cmd("EHLO client.example.org", "250")
+	d.cmd("MAIL FROM:<jeanne@example.org>", "250")
+	d.cmd("RCPT TO:<contact@ville.example.fr>", "250")
+	got := d.data(sampleMessage+strings.Repeat("z", 3000)+"\r\n", "554 5.6.0")
+	if !strings.Contains(got, "1000") {
+		t.Errorf("reply %q does not give the limit", got)
+	}
+}
+
+func TestNonASCIIAddressNeedsSMTPUTF8(t *testing.T) {
+	addr := startServer(t, &fakePipeline{}, 1<<20, "")
+	d := dial(t, addr)
+	d.cmd("EHLO client.example.org", "250")
+	d.cmd("MAIL FROM:<jé@example.org>", "553 5.6.7")
+	d.cmd("MAIL FROM:<jeanne@example.org>", "250")
+	d.cmd("RCPT TO:<contact@ｍairie.example.fr>", "553 5.6.7")
+}
+
+func TestTooManyRejectedRecipientsCloses(t *testing.T) {
+	addr := startServer(t, &fakePipeline{}, 1<<20, "")
+	d := dial(t, addr)
+	d.cmd("EHLO client.example.org", "250")
+	d.cmd("MAIL FROM:<jeanne@example.org>", "250")
+	for i := 1; i < maxRejectedRecipients; i++ {
+		d.cmd(fmt.Sprintf("RCPT TO:<probe%d@ville.example.fr>", i), "550 5.1.1")
+	}
+	d.cmd("RCPT TO:<last@ville.example.fr>", "421 4.7.0")
+	d.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := d.r.ReadString('\n'); err == nil {
+		t.Error("connection still open after too many rejected recipients")
+	}
+}
