@@ -42,7 +42,10 @@ type Recipient struct {
 //     reply.separator in place of "+".
 //
 // Intake addresses are tried before reply-token addresses, and tenants in
-// file order.
+// file order. Last, postmaster at the domain of an intake address or of
+// the reply domain is accepted as an intake address of that tenant's
+// default service, because RFC 5321 section 4.5.1 requires every domain
+// that receives mail to accept it.
 func (c *Config) MatchRecipient(addr string) (Recipient, bool) {
 	m, err := parseMailbox(addr)
 	if err != nil {
@@ -64,7 +67,34 @@ func (c *Config) MatchRecipient(addr string) (Recipient, bool) {
 			return Recipient{Tenant: t, Token: token}, true
 		}
 	}
+	if !m.quoted && strings.EqualFold(m.local, "postmaster") {
+		for _, t := range c.Tenants {
+			if t != nil && t.receivesDomain(m.domain) {
+				return Recipient{Tenant: t, Intake: &IntakeAddress{Address: "postmaster@" + m.domain}}, true
+			}
+		}
+	}
 	return Recipient{}, false
+}
+
+// receivesDomain reports whether domain is the domain of one of the
+// tenant's intake addresses or of its reply addresses.
+func (t *Tenant) receivesDomain(domain string) bool {
+	for _, in := range t.Intake {
+		if in == nil {
+			continue
+		}
+		if cm, err := parseConfigMailbox(in.Address); err == nil && cm.domain == domain {
+			return true
+		}
+	}
+	if d, err := normalizeDomain(t.Reply.Domain); err == nil && t.Reply.Domain != "" && d == domain {
+		return true
+	}
+	if base, err := parseConfigMailbox(t.Reply.SubAddress); err == nil && t.Reply.SubAddress != "" && base.domain == domain {
+		return true
+	}
+	return false
 }
 
 // Tenant returns the tenant with the given id, or nil.

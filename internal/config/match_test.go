@@ -40,6 +40,12 @@ func TestMatchRecipient(t *testing.T) {
 		{"contact-" + token + "x@autre-ville.example", "", "", ""},
 		{"accueil-" + token + "@autre-ville.example", "", "", ""},
 
+		{"postmaster@mairie-saint-exemple.fr", "saint-exemple", "postmaster@mairie-saint-exemple.fr", ""},
+		{"PostMaster@Mairie-Saint-Exemple.fr", "saint-exemple", "postmaster@mairie-saint-exemple.fr", ""},
+		{"postmaster@reponse.mairie-saint-exemple.fr", "saint-exemple", "postmaster@reponse.mairie-saint-exemple.fr", ""},
+		{"postmaster@autre-domaine.example", "", "", ""},
+		{"abuse@mairie-saint-exemple.fr", "", "", ""},
+
 		{"inconnu@mairie-saint-exemple.fr", "", "", ""},
 		{"contact@mairie-saint-exemple.fr.evil.example", "", "", ""},
 		{"contact@autre-domaine.example", "", "", ""},
