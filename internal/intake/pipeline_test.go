@@ -451,3 +451,16 @@ func TestDeliverLimitHoldsUnderConcurrency(t *testing.T) {
 		t.Errorf("%d AEEs sent to one address by concurrent deliveries, want %d", aees, maxAcksPerWindow)
 	}
 }
+
+func TestDeliverQuarantinesSpam(t *testing.T) {
+	f := newFixture(t)
+	raw := strings.Replace(request, "\r\n\r\n", "\r\nPrecedence: bulk\r\nX-Spam-Flag: YES\r\n\r\n", 1)
+	res := f.deliver(t, "jeanne@example.org", []string{"contact@ville.example.fr"}, raw)
+	d, _ := f.store.Get(res[0].Ref)
+	if d.State != dossier.StateQuarantined {
+		t.Errorf("state = %q (%s), want %q", d.State, d.Reason, dossier.StateQuarantined)
+	}
+	if kinds := f.mailKinds(t, d.Ref); len(kinds) != 0 {
+		t.Errorf("mails queued for spam: %v", kinds)
+	}
+}

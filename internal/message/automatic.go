@@ -45,8 +45,10 @@ var dmarcReportName = regexp.MustCompile(
 // to mail that people write too. Envelope checks (null sender, own
 // addresses) belong to the caller.
 func detectAutomatic(m *Message, root *enmime.Part) Verdict {
+	// Spam comes first: spam that also looks like list or bulk mail must
+	// still be quarantined rather than filed as automatic.
 	checks := []func(*Message, *enmime.Part) Verdict{
-		detectBounce, detectReadReceipt, detectAutoReply, detectList, detectBulk, detectSpam,
+		detectSpam, detectBounce, detectReadReceipt, detectAutoReply, detectList, detectBulk,
 	}
 	for _, check := range checks {
 		if v := check(m, root); v.Kind != VerdictNone {

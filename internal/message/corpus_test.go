@@ -200,7 +200,7 @@ var corpusCases = []corpusCase{
 	{file: "spam/fr-newsletter-bulk-related-images.eml",
 		subject: "Je prépare mon été zéro complexe !", html: true, inlines: 5,
 		kind: VerdictBulk},
-	{file: "spam/gtube.eml", kind: VerdictBulk},
+	{file: "spam/gtube.eml", kind: VerdictSpam},
 
 	{file: "threading/outlook-empty-in-reply-to-odd-list-id.eml",
 		senderAddr: "jean.dupont@example.org", kind: VerdictList, warning: true,

@@ -21,6 +21,8 @@ func FuzzParse(f *testing.F) {
 		}
 		f.Add(raw)
 	}
+	f.Add(buildNestedMultipart(unclosedNesting, 30))
+	f.Add(buildNestedMultipart(closedNesting, 3))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		m := Parse(raw)
 		if m == nil {

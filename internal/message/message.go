@@ -45,6 +45,8 @@ type parseState struct {
 // malformed message yields what could be read plus Warnings, and a
 // message enmime cannot read at all yields its raw text as the body.
 // m.Raw is raw itself, not a copy; a nil raw gives an empty message.
+// A multipart structure nested beyond the limits in nesting.go is not
+// split into parts, because enmime would take exponential time on it.
 func Parse(raw []byte) (m *Message) {
 	m = &Message{Raw: raw, Header: map[string][]string{}}
 	s := &parseState{msg: m, names: map[*enmime.Part]string{}, seen: map[string]bool{}}
@@ -65,6 +67,10 @@ func Parse(raw []byte) (m *Message) {
 		return m
 	}
 
+	if problem := nestingProblem(body); problem != "" {
+		s.fallback(problem)
+		return m
+	}
 	root, err := newParser(false).ReadParts(bytes.NewReader(body))
 	if err != nil {
 		s.fallback(fmt.Sprintf("The MIME structure could not be read (%v); "+
