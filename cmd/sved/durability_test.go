@@ -38,10 +38,12 @@ func TestKillDuringLoad(t *testing.T) {
 			defer wg.Done()
 			for i := 0; !stop.Load(); i++ {
 				id := fmt.Sprintf("load-%d-%d@example.org", c, i)
-				raw := fmt.Sprintf("From: Client %d <client%d@example.org>\r\nTo: contact@mairie-saint-exemple.fr\r\n"+
-					"Subject: Demande %d/%d\r\nMessage-ID: <%s>\r\n\r\n%s\r\n", c, c, c, i, id, strings.Repeat("texte ", 300))
-				err := sendPlain(d.addr, fmt.Sprintf("client%d@example.org", c),
-					"contact@mairie-saint-exemple.fr", raw)
+				// One sender per message, so the daily cap on AEEs per
+				// address never applies and every dossier queues two mails.
+				sender := fmt.Sprintf("client%d-%d@example.org", c, i)
+				raw := fmt.Sprintf("From: Client %d <%s>\r\nTo: contact@mairie-saint-exemple.fr\r\n"+
+					"Subject: Demande %d/%d\r\nMessage-ID: <%s>\r\n\r\n%s\r\n", c, sender, c, i, id, strings.Repeat("texte ", 300))
+				err := sendPlain(d.addr, sender, "contact@mairie-saint-exemple.fr", raw)
 				sent.Add(1)
 				if err != nil {
 					if c == 0 && i == 0 {

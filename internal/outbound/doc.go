@@ -8,7 +8,8 @@
 // result.
 //
 // Before each attempt the Worker writes the attempt and a provisional
-// next-attempt time to the queue (BeginAttempt), and only then dials. A
+// next-attempt time to the queue (BeginAttempts, one commit for the
+// mails that start together), and only then dials. A
 // crash during delivery therefore leaves the mail pending with a later
 // next attempt: it is retried, never lost. It may be delivered twice when
 // the crash falls between the relay's 250 reply and MarkSent, which

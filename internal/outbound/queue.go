@@ -16,9 +16,11 @@ type Queue interface {
 	// NextDue returns the earliest next attempt of a pending mail, and
 	// false when no mail is pending.
 	NextDue() (time.Time, bool)
-	// BeginAttempt counts one more attempt and moves the next attempt
-	// to next, before the transport is called.
-	BeginAttempt(id string, next time.Time) error
+	// BeginAttempts counts one more attempt of each mail of ids that is
+	// still pending and moves its next attempt to next, in one commit,
+	// before the transport is called. It returns the ids it changed, in
+	// the order of ids.
+	BeginAttempts(ids []string, next time.Time) ([]string, error)
 	MarkSent(id string, detail string) error
 	MarkDeferred(id string, next time.Time, errText string) error
 	MarkFailed(id string, errText string) error

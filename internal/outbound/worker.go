@@ -15,10 +15,10 @@ import (
 const (
 	DefaultRetryInterval = 5 * time.Minute
 	DefaultMaxAttempts   = 20
-	DefaultConcurrency   = 4
+	DefaultConcurrency   = 16
 	// maxBackoff caps the delay between two attempts.
 	maxBackoff = 4 * time.Hour
-	// batchSize is the number of due mails taken from the queue at once.
+	// batchSize is the number of due mails read from the queue at once.
 	batchSize = 64
 )
 
@@ -128,56 +128,94 @@ func (w *Worker) startDue(ctx context.Context) bool {
 			w.logger.Error("read due mails failed", "err", err)
 			return false
 		}
-		healthy := true
-		for i := range mails {
-			err := w.start(ctx, &mails[i])
-			if ctx.Err() != nil {
+		for len(mails) > 0 {
+			n := w.acquireSlots(ctx, len(mails))
+			if n == 0 {
 				return true
 			}
-			if err != nil {
-				w.logAttrs(slog.LevelError, "record delivery attempt failed", &mails[i], "err", err)
-				healthy = false
+			if err := w.start(ctx, mails[:n]); err != nil {
+				w.logger.Error("record delivery attempts failed", "mails", n, "err", err)
+				return false
 			}
+			mails = mails[n:]
 		}
-		if !healthy {
-			return false
-		}
-		if len(mails) < batchSize {
+		if ctx.Err() != nil || len(mails) < batchSize {
 			return true
 		}
 	}
 	return true
 }
 
-// start records the attempt and runs the delivery of m in a goroutine.
-// It returns ctx's error when ctx ended while it waited for a free slot,
-// and the queue's error when the attempt could not be recorded.
-func (w *Worker) start(ctx context.Context, m *store.OutboundMail) error {
+// acquireSlots waits for one free delivery slot, then takes the other
+// free ones, up to max slots in all. It returns how many it took, 0 when
+// ctx ended first.
+func (w *Worker) acquireSlots(ctx context.Context, max int) int {
 	select {
 	case w.slots <- struct{}{}:
 	case <-ctx.Done():
-		return ctx.Err()
+		return 0
 	}
+	n := 1
+	for n < max {
+		select {
+		case w.slots <- struct{}{}:
+			n++
+		default:
+			return n
+		}
+	}
+	return n
+}
 
-	attempt := m.Attempts + 1
-	// The provisional next attempt covers a crash during delivery.
-	if err := w.queue.BeginAttempt(m.ID, w.opts.Now().Add(w.backoff(attempt))); err != nil {
-		<-w.slots
+// start records the attempts of mails in one transaction and runs the
+// delivery of each mail still pending in a goroutine. The caller holds
+// one slot per mail, which start releases for the mails it does not
+// deliver. It returns the queue's error when the attempts could not be
+// recorded.
+func (w *Worker) start(ctx context.Context, mails []store.OutboundMail) error {
+	ids := make([]string, len(mails))
+	first := mails[0].Attempts + 1
+	for i := range mails {
+		ids[i] = mails[i].ID
+		first = min(first, mails[i].Attempts+1)
+	}
+	// The provisional next attempt covers a crash during delivery. The
+	// backoff of the lowest attempt number in the group keeps the retry
+	// after a crash no later than the schedule of any of its mails.
+	begun, err := w.queue.BeginAttempts(ids, w.opts.Now().Add(w.backoff(first)))
+	if err != nil {
+		w.releaseSlots(len(mails))
 		return err
 	}
+	w.releaseSlots(len(mails) - len(begun))
 
-	w.inFlight.Add(1)
 	// Deliveries in flight finish after cancellation, so that a mail
 	// accepted by the relay is recorded as sent.
 	dctx := context.WithoutCancel(ctx)
-	go func() {
-		defer w.inFlight.Done()
-		defer func() { <-w.slots }()
-		defer w.signalFinished()
-		detail, err := w.deliver(dctx, m)
-		w.record(m, attempt, detail, err)
-	}()
+	for i, j := 0, 0; i < len(mails) && j < len(begun); i++ {
+		m := &mails[i]
+		if m.ID != begun[j] {
+			w.logAttrs(slog.LevelDebug, "mail no longer pending, skipped", m)
+			continue
+		}
+		j++
+		attempt := m.Attempts + 1
+		w.inFlight.Add(1)
+		go func() {
+			defer w.inFlight.Done()
+			defer func() { <-w.slots }()
+			defer w.signalFinished()
+			detail, err := w.deliver(dctx, m)
+			w.record(m, attempt, detail, err)
+		}()
+	}
 	return nil
+}
+
+func (w *Worker) releaseSlots(n int) {
+	for range n {
+		<-w.slots
+	}
 }
 
 // deliver calls the transport and turns a panic into a temporary error.

@@ -62,14 +62,21 @@ func (q *memQueue) NextDue() (time.Time, bool) {
 	return next, found
 }
 
-func (q *memQueue) BeginAttempt(id string, next time.Time) error {
+func (q *memQueue) BeginAttempts(ids []string, next time.Time) ([]string, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	m := q.mails[id]
-	m.Attempts++
-	m.NextAttempt = next
-	q.events = append(q.events, "begin "+id)
-	return nil
+	var begun []string
+	for _, id := range ids {
+		m := q.mails[id]
+		if m == nil || m.Status != store.MailPending {
+			continue
+		}
+		m.Attempts++
+		m.NextAttempt = next
+		q.events = append(q.events, "begin "+id)
+		begun = append(begun, id)
+	}
+	return begun, nil
 }
 
 func (q *memQueue) MarkSent(id, detail string) error {

@@ -51,7 +51,7 @@ func (s *Store) Create(ctx context.Context, nd *NewDossier) (*dossier.Dossier, b
 	}
 
 	var res createResult
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.batch(func(tx *bolt.Tx) error {
 		res = createResult{}
 		if err := ctx.Err(); err != nil {
 			return err

@@ -84,4 +84,26 @@
 // dials. A crash during delivery therefore leaves the mail pending and
 // due again at that time, and the relay may get it twice but never zero
 // times. Wake signals the worker after each commit that queued mail.
+// BeginAttempts records the attempts of several mails in one commit.
+//
+// # File identity
+//
+// Every write first checks that the store's path still names the file
+// that Open opened (same device and inode). When the file was removed,
+// renamed or replaced, the write fails with ErrFileReplaced, so that no
+// channel acknowledges an item written to a file that the next start
+// will not read.
+//
+// # Resident memory
+//
+// bbolt maps the file read-only and shared. Reading a large value, and
+// each commit, which copies the nodes it changes out of the map, leave
+// the touched pages counted in the process's resident memory until bbolt
+// remaps the file on growth. The store therefore advises the kernel with
+// MADV_DONTNEED after copying a raw message or mail out of the map, and
+// for the whole map every 64 writes. That drops page table entries only:
+// the data stays in the page cache and is faulted back on the next read.
+// With 3000 dossiers of 20 KiB and two 30 KiB mails each, drained through
+// DueMails and MarkSent, the peak resident memory (VmHWM) of the test
+// process went from 284 MB to 24 MB (TestRSSQueueDrain, bbolt v1.5.0).
 package store

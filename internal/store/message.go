@@ -28,7 +28,7 @@ func (s *Store) AddMessage(ctx context.Context, ref string, raw []byte, dedupKey
 	}
 
 	var res createResult
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.batch(func(tx *bolt.Tx) error {
 		res = createResult{}
 		if err := ctx.Err(); err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -119,7 +120,9 @@ func (s *Store) DueMails(now time.Time, limit int) ([]OutboundMail, error) {
 			if err != nil {
 				return err
 			}
-			m.Raw = bytes.Clone(tx.Bucket(bucketMailRaw).Get([]byte(m.ID)))
+			v := tx.Bucket(bucketMailRaw).Get([]byte(m.ID))
+			m.Raw = bytes.Clone(v)
+			dropPages(tx, v)
 			out = append(out, *m)
 		}
 		return nil
@@ -160,6 +163,7 @@ func (s *Store) MailRaw(id string) ([]byte, error) {
 			return ErrNotFound
 		}
 		raw = bytes.Clone(v)
+		dropPages(tx, v)
 		return nil
 	})
 	if err != nil {
@@ -181,6 +185,45 @@ func (s *Store) BeginAttempt(id string, next time.Time) error {
 		return fmt.Errorf("begin attempt of mail %s: %w", id, err)
 	}
 	return nil
+}
+
+// BeginAttempts does what BeginAttempt does for each of ids, in one
+// transaction shared with concurrent callers, and returns the ids that
+// were still pending and so got their attempt recorded, in the order of
+// ids. A mail that is sent, failed or unknown is left out without error,
+// because another worker or a staff command may have settled it since
+// the caller read the queue. The journal is not written: the outcome of
+// the attempt is, by MarkSent, MarkDeferred or MarkFailed.
+func (s *Store) BeginAttempts(ids []string, next time.Time) ([]string, error) {
+	next = next.UTC().Round(0)
+	var begun []string
+	err := s.batch(func(tx *bolt.Tx) error {
+		begun = begun[:0]
+		for _, id := range ids {
+			old, err := getMail(tx, id)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if old.Status != MailPending {
+				continue
+			}
+			m := *old
+			m.Attempts++
+			m.NextAttempt = next
+			if err := putMail(tx, &m, old); err != nil {
+				return err
+			}
+			begun = append(begun, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("begin attempts of %d mails: %w", len(ids), err)
+	}
+	return begun, nil
 }
 
 // MarkSent records that the relay accepted the mail. detail is the
@@ -237,7 +280,7 @@ func (s *Store) MarkFailed(id string, errText string) error {
 // updateMail runs change on a pending mail and writes the result, in a
 // transaction shared with concurrent callers.
 func (s *Store) updateMail(id string, change func(tx *bolt.Tx, m *OutboundMail) error) error {
-	return s.db.Batch(func(tx *bolt.Tx) error {
+	return s.batch(func(tx *bolt.Tx) error {
 		old, err := getMail(tx, id)
 		if err != nil {
 			return err

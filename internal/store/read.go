@@ -57,6 +57,7 @@ func (s *Store) Raw(ref string) ([]byte, error) {
 			return ErrNotFound
 		}
 		raw = bytes.Clone(v)
+		dropPages(tx, v)
 		return nil
 	})
 	if err != nil {
@@ -74,6 +75,7 @@ func (s *Store) Messages(ref string) ([][]byte, error) {
 		c := tx.Bucket(bucketMessages).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			out = append(out, bytes.Clone(v))
+			dropPages(tx, v)
 		}
 		if len(out) == 0 {
 			return ErrNotFound

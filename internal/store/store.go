@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -51,6 +52,8 @@ type Options struct {
 // queue. It is safe for use by many goroutines.
 type Store struct {
 	db     *bolt.DB
+	file   fileIdentity
+	writes atomic.Uint64 // writes committed, for noteWrite
 	now    func() time.Time
 	logger *slog.Logger
 	wakeCh chan struct{}
@@ -76,12 +79,32 @@ func Open(path string, opts Options) (*Store, error) {
 	_, statErr := os.Stat(path)
 	isNew := errors.Is(statErr, os.ErrNotExist)
 
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout})
+	var opened os.FileInfo
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout: opts.LockTimeout,
+		// The identity of the open file, for checkFile.
+		OpenFile: func(name string, flag int, mode os.FileMode) (*os.File, error) {
+			f, err := os.OpenFile(name, flag, mode)
+			if err == nil {
+				opened, err = f.Stat()
+				if err != nil {
+					f.Close()
+					return nil, err
+				}
+			}
+			return f, err
+		},
+	})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("open store %s: lock not acquired within %s, stop the other sved using this file: %w",
 			path, opts.LockTimeout, ErrLocked)
 	}
 	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	absPath, err := filepath.Abs(path)
+	if err != nil {
+		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	db.MaxBatchSize = maxBatchSize
@@ -103,6 +126,7 @@ func Open(path string, opts Options) (*Store, error) {
 	opts.Logger.Info("store opened", "path", path, "new", isNew)
 	return &Store{
 		db:     db,
+		file:   fileIdentity{path: absPath, opened: opened},
 		now:    opts.Now,
 		logger: opts.Logger,
 		wakeCh: make(chan struct{}, 1),
