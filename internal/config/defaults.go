@@ -31,6 +31,7 @@ const (
 	DefaultTimeout             = 60 * time.Second
 	DefaultTimeZone            = "Europe/Paris"
 	DefaultDelai               = "2m"
+	DefaultAckLimitPerDay      = 10
 	defaultSeparator           = "+"
 	defaultOutboxFolder        = "outbox"
 )
@@ -144,6 +145,9 @@ func (t *Tenant) applyDefaults() {
 	}
 	if t.Reply.Separator == "" {
 		t.Reply.Separator = defaultSeparator
+	}
+	if t.AckLimitPerDay == 0 {
+		t.AckLimitPerDay = DefaultAckLimitPerDay
 	}
 	for _, n := range t.Natures {
 		if n != nil && n.Delai == "" {

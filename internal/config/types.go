@@ -89,6 +89,9 @@ type Tenant struct {
 	RequesterFromReplyTo bool `mapstructure:"requester_from_reply_to"`
 	// DefaultService receives requests whose intake address names none.
 	DefaultService string `mapstructure:"default_service"`
+	// AckLimitPerDay caps the AEEs sent to one address in 24 hours, as
+	// RFC 3834 asks of automatic responders. Default 10.
+	AckLimitPerDay int `mapstructure:"ack_limit_per_day"`
 
 	Services []*Service `mapstructure:"services"`
 	Natures  []*Nature  `mapstructure:"natures"`

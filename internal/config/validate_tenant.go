@@ -120,6 +120,7 @@ func (t *Tenant) validate(p *problems, path string, idx *tenantIndex) {
 		t.addUnknownService(p, path+".default_service", t.DefaultService)
 	}
 	t.validateNatures(p, path)
+	checkNotNegative(p, path+".ack_limit_per_day", int64(t.AckLimitPerDay))
 }
 
 func (t *Tenant) validateTimeZone(p *problems, path string) {

@@ -388,15 +388,15 @@ func TestCorpusThroughPipeline(t *testing.T) {
 
 func TestDeliverLimitsAcknowledgementsPerSender(t *testing.T) {
 	f := newFixture(t)
-	for i := 0; i <= maxAcksPerWindow; i++ {
+	for i := 0; i <= config.DefaultAckLimitPerDay; i++ {
 		raw := strings.Replace(request, "<req-1@example.org>", fmt.Sprintf("<loop-%d@example.org>", i), 1)
 		res := f.deliver(t, "jeanne@example.org", []string{"contact@ville.example.fr"}, raw)
 		d, _ := f.store.Get(res[0].Ref)
 		kinds := f.mailKinds(t, d.Ref)
-		if i < maxAcksPerWindow && len(kinds["aee"]) != 1 {
+		if i < config.DefaultAckLimitPerDay && len(kinds["aee"]) != 1 {
 			t.Fatalf("message %d: %d AEEs, want 1", i, len(kinds["aee"]))
 		}
-		if i == maxAcksPerWindow {
+		if i == config.DefaultAckLimitPerDay {
 			if len(kinds["aee"]) != 0 {
 				t.Errorf("message %d: AEE sent beyond the limit", i)
 			}
@@ -447,8 +447,8 @@ func TestDeliverLimitHoldsUnderConcurrency(t *testing.T) {
 	for _, ref := range refs {
 		aees += len(f.mailKinds(t, ref)["aee"])
 	}
-	if aees != maxAcksPerWindow {
-		t.Errorf("%d AEEs sent to one address by concurrent deliveries, want %d", aees, maxAcksPerWindow)
+	if aees != config.DefaultAckLimitPerDay {
+		t.Errorf("%d AEEs sent to one address by concurrent deliveries, want %d", aees, config.DefaultAckLimitPerDay)
 	}
 }
 

@@ -6,19 +6,17 @@ import (
 	"time"
 )
 
-// ackWindow and maxAcksPerWindow bound the AEEs sent to one address:
-// RFC 3834 asks automatic responders not to answer the same sender more
-// than a few times a day, which also stops a loop with a responder that
-// does not mark its own replies as automatic.
-const (
-	ackWindow        = 24 * time.Hour
-	maxAcksPerWindow = 10
-)
+// ackWindow is the period over which a tenant's ack_limit_per_day
+// counts the AEEs sent to one address. RFC 3834 asks automatic
+// responders not to answer the same sender more than a few times a day,
+// which also stops a loop with a responder that does not mark its own
+// replies as automatic.
+const ackWindow = 24 * time.Hour
 
 // ackLimiter counts recent AEEs per requester address.
 //
 // NOTE: the counts live in memory, so a restart forgets them and a loop
-// can get up to maxAcksPerWindow more answers after each restart.
+// can get up to a day's limit of answers again after each restart.
 type ackLimiter struct {
 	mu   sync.Mutex
 	sent map[string][]time.Time
@@ -32,12 +30,12 @@ func newAckLimiter() *ackLimiter {
 // within the limit. A reservation that is not used must be released, so
 // that concurrent deliveries cannot all pass the check before any of
 // them is counted.
-func (l *ackLimiter) reserve(addr string, now time.Time) bool {
+func (l *ackLimiter) reserve(tenant, addr string, max int, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	key := strings.ToLower(addr)
+	key := limiterKey(tenant, addr)
 	recent := l.prune(key, now)
-	if len(recent) >= maxAcksPerWindow {
+	if len(recent) >= max {
 		return false
 	}
 	l.sent[key] = append(recent, now)
@@ -45,10 +43,10 @@ func (l *ackLimiter) reserve(addr string, now time.Time) bool {
 }
 
 // release cancels the reservation made for addr at at.
-func (l *ackLimiter) release(addr string, at time.Time) {
+func (l *ackLimiter) release(tenant, addr string, at time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	key := strings.ToLower(addr)
+	key := limiterKey(tenant, addr)
 	times := l.sent[key]
 	for i := len(times) - 1; i >= 0; i-- {
 		if times[i].Equal(at) {
@@ -76,4 +74,8 @@ func (l *ackLimiter) prune(key string, now time.Time) []time.Time {
 		l.sent[key] = times
 	}
 	return times
+}
+
+func limiterKey(tenant, addr string) string {
+	return tenant + " " + strings.ToLower(addr)
 }

@@ -20,7 +20,7 @@ func (p *Pipeline) createDossier(ctx context.Context, env *Envelope, g *tenantGr
 	t := g.tenant
 	dec := classify.Classify(t, g.intake, env.From, m)
 	reservedAt := p.now()
-	limited := dec.Acknowledge && !p.acks.reserve(m.Sender.Addr, reservedAt)
+	limited := dec.Acknowledge && !p.acks.reserve(t.ID, m.Sender.Addr, t.AckLimitPerDay, reservedAt)
 	if limited {
 		dec.Acknowledge = false
 	}
@@ -38,7 +38,7 @@ func (p *Pipeline) createDossier(ctx context.Context, env *Envelope, g *tenantGr
 		Subject:      m.Subject,
 		MessageID:    m.MessageID,
 		Attachments:  attachmentsOf(m),
-		Warnings:     warningsOf(m, dec, limited),
+		Warnings:     warningsOf(m, dec, limited, t.AckLimitPerDay),
 		Token:        token,
 		ReplyAddress: t.ReplyAddress(token),
 		RawSHA256:    rawHash,
@@ -60,7 +60,7 @@ func (p *Pipeline) createDossier(ctx context.Context, env *Envelope, g *tenantGr
 	}
 	stored, created, err := p.store.Create(ctx, nd)
 	if dec.Acknowledge && (err != nil || !created) {
-		p.acks.release(m.Sender.Addr, reservedAt)
+		p.acks.release(t.ID, m.Sender.Addr, reservedAt)
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("store dossier of tenant %s (Message-ID %q): %w", t.ID, m.MessageID, err)
@@ -70,7 +70,7 @@ func (p *Pipeline) createDossier(ctx context.Context, env *Envelope, g *tenantGr
 		"remote", env.Remote, "message_id", m.MessageID)
 	if limited {
 		log.Warn("acknowledgement withheld: too many to this address", "requester", m.Sender.Addr,
-			"max", maxAcksPerWindow, "window", ackWindow.String())
+			"ack_limit_per_day", t.AckLimitPerDay)
 	}
 	if created {
 		log.Info("dossier created", "state", string(stored.State), "reason", stored.Reason,
@@ -192,11 +192,11 @@ func attachmentsOf(m *message.Message) []dossier.Attachment {
 	return out
 }
 
-func warningsOf(m *message.Message, dec classify.Decision, ackLimited bool) []string {
+func warningsOf(m *message.Message, dec classify.Decision, ackLimited bool, ackLimit int) []string {
 	w := append([]string(nil), m.Warnings...)
 	if ackLimited {
-		w = append(w, fmt.Sprintf("no acknowledgement sent: %d were already sent to %s in the last %s",
-			maxAcksPerWindow, m.Sender.Addr, ackWindow))
+		w = append(w, fmt.Sprintf("no acknowledgement sent: %d were already sent to %s in the last 24 hours",
+			ackLimit, m.Sender.Addr))
 	}
 	if m.Sender.Addr == "" {
 		w = append(w, "sender unknown: no address in From, so no acknowledgement can be sent")
