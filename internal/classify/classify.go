@@ -30,11 +30,13 @@ type Decision struct {
 }
 
 // Classify routes m, received by tenant t through the intake addresses
-// intake with envelope sender envelopeFrom.
-func Classify(t *config.Tenant, intake []*config.IntakeAddress, envelopeFrom string, m *message.Message) Decision {
+// intake with envelope sender envelopeFrom. requester is the address the
+// AEE would go to (see Requester).
+func Classify(t *config.Tenant, intake []*config.IntakeAddress, envelopeFrom string, m *message.Message,
+	requester dossier.Address) Decision {
 	d := Decision{Service: route(t, intake), State: dossier.StateReceived}
 
-	if kind, reason := automatic(t, envelopeFrom, m); kind != "" {
+	if kind, reason := automatic(t, envelopeFrom, m, requester); kind != "" {
 		d.Reason = string(kind) + ": " + reason
 		if kind == message.VerdictSpam {
 			d.State = dossier.StateQuarantined
@@ -45,7 +47,7 @@ func Classify(t *config.Tenant, intake []*config.IntakeAddress, envelopeFrom str
 	}
 
 	d.Forward = true
-	d.Acknowledge = m.Sender.Addr != ""
+	d.Acknowledge = requester.Addr != ""
 	return d
 }
 
@@ -68,15 +70,17 @@ const ownAddressKind message.VerdictKind = "own-address"
 // loopKind marks mail that sved itself generated and that came back.
 const loopKind message.VerdictKind = "loop"
 
-func automatic(t *config.Tenant, envelopeFrom string, m *message.Message) (message.VerdictKind, string) {
+func automatic(t *config.Tenant, envelopeFrom string, m *message.Message, requester dossier.Address) (message.VerdictKind, string) {
 	if m.Automatic.Kind != message.VerdictNone {
 		return m.Automatic.Kind, m.Automatic.Reason
 	}
 	if message.IsNullSender(envelopeFrom) {
 		return message.VerdictNullSender, "envelope sender is <>"
 	}
-	if m.Sender.Addr != "" && (t.IsOwnAddress(m.Sender.Addr) || isServiceMailbox(t, m.Sender.Addr)) {
-		return ownAddressKind, "From " + m.Sender.Addr + " is an address of the tenant"
+	for _, a := range []string{m.Sender.Addr, requester.Addr} {
+		if a != "" && (t.IsOwnAddress(a) || isServiceMailbox(t, a)) {
+			return ownAddressKind, a + " is an address of the tenant"
+		}
 	}
 	if t.IsOwnAddress(envelopeFrom) {
 		return ownAddressKind, "envelope sender " + envelopeFrom + " is an address of the tenant"
@@ -98,4 +102,15 @@ func isServiceMailbox(t *config.Tenant, addr string) bool {
 		}
 	}
 	return false
+}
+
+// Requester returns who the request comes from for tenant t: the From
+// address, or the first Reply-To address when the tenant takes the
+// requester from Reply-To (web-form relays often send from a no-reply
+// address and put the person in Reply-To).
+func Requester(t *config.Tenant, m *message.Message) dossier.Address {
+	if t.RequesterFromReplyTo && len(m.ReplyTo) > 0 && m.ReplyTo[0].Addr != "" {
+		return m.ReplyTo[0]
+	}
+	return m.Sender
 }

@@ -464,3 +464,27 @@ func TestDeliverQuarantinesSpam(t *testing.T) {
 		t.Errorf("mails queued for spam: %v", kinds)
 	}
 }
+
+func TestDeliverRequesterFromReplyTo(t *testing.T) {
+	f := newFixture(t)
+	f.cfg.Tenants[0].RequesterFromReplyTo = true
+	raw := "From: Formulaire <no-reply@site.example.org>\r\nReply-To: Paul Henry <paul@example.org>\r\n" +
+		"To: contact@ville.example.fr\r\nSubject: Formulaire de contact\r\nMessage-ID: <form-1@example.org>\r\n\r\nBonjour.\r\n"
+	res := f.deliver(t, "no-reply@site.example.org", []string{"contact@ville.example.fr"}, raw)
+	d, _ := f.store.Get(res[0].Ref)
+	if d.Requester.Addr != "paul@example.org" || d.Requester.Name != "Paul Henry" {
+		t.Errorf("requester = %+v, want Paul Henry from Reply-To", d.Requester)
+	}
+	if got := f.mailKinds(t, d.Ref)["aee"]; len(got) != 1 || got[0] != "paul@example.org" {
+		t.Errorf("AEE to %v, want paul@example.org", got)
+	}
+
+	// Without the setting, From stays the requester.
+	f.cfg.Tenants[0].RequesterFromReplyTo = false
+	res = f.deliver(t, "no-reply@site.example.org", []string{"contact@ville.example.fr"},
+		strings.Replace(raw, "form-1", "form-2", 1))
+	d, _ = f.store.Get(res[0].Ref)
+	if d.Requester.Addr != "no-reply@site.example.org" {
+		t.Errorf("requester = %+v, want the From address", d.Requester)
+	}
+}

@@ -18,9 +18,10 @@ import (
 // forward when the classification allows them.
 func (p *Pipeline) createDossier(ctx context.Context, env *Envelope, g *tenantGroup, m *message.Message, rawHash string) (Result, error) {
 	t := g.tenant
-	dec := classify.Classify(t, g.intake, env.From, m)
+	requester := classify.Requester(t, m)
+	dec := classify.Classify(t, g.intake, env.From, m, requester)
 	reservedAt := p.now()
-	limited := dec.Acknowledge && !p.acks.reserve(t.ID, m.Sender.Addr, t.AckLimitPerDay, reservedAt)
+	limited := dec.Acknowledge && !p.acks.reserve(t.ID, requester.Addr, t.AckLimitPerDay, reservedAt)
 	if limited {
 		dec.Acknowledge = false
 	}
@@ -34,11 +35,11 @@ func (p *Pipeline) createDossier(ctx context.Context, env *Envelope, g *tenantGr
 		Remote:       env.Remote,
 		EnvelopeFrom: env.From,
 		Recipients:   g.recipients,
-		Requester:    m.Sender,
+		Requester:    requester,
 		Subject:      m.Subject,
 		MessageID:    m.MessageID,
 		Attachments:  attachmentsOf(m),
-		Warnings:     warningsOf(m, dec, limited, t.AckLimitPerDay),
+		Warnings:     warningsOf(m, requester, dec, limited, t.AckLimitPerDay),
 		Token:        token,
 		ReplyAddress: t.ReplyAddress(token),
 		RawSHA256:    rawHash,
@@ -60,7 +61,7 @@ func (p *Pipeline) createDossier(ctx context.Context, env *Envelope, g *tenantGr
 	}
 	stored, created, err := p.store.Create(ctx, nd)
 	if dec.Acknowledge && (err != nil || !created) {
-		p.acks.release(t.ID, m.Sender.Addr, reservedAt)
+		p.acks.release(t.ID, requester.Addr, reservedAt)
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("store dossier of tenant %s (Message-ID %q): %w", t.ID, m.MessageID, err)
@@ -69,7 +70,7 @@ func (p *Pipeline) createDossier(ctx context.Context, env *Envelope, g *tenantGr
 	log := p.log.With("tenant", t.ID, "dossier", stored.Ref, "channel", string(env.Channel),
 		"remote", env.Remote, "message_id", m.MessageID)
 	if limited {
-		log.Warn("acknowledgement withheld: too many to this address", "requester", m.Sender.Addr,
+		log.Warn("acknowledgement withheld: too many to this address", "requester", requester.Addr,
 			"ack_limit_per_day", t.AckLimitPerDay)
 	}
 	if created {
@@ -192,13 +193,13 @@ func attachmentsOf(m *message.Message) []dossier.Attachment {
 	return out
 }
 
-func warningsOf(m *message.Message, dec classify.Decision, ackLimited bool, ackLimit int) []string {
+func warningsOf(m *message.Message, requester dossier.Address, dec classify.Decision, ackLimited bool, ackLimit int) []string {
 	w := append([]string(nil), m.Warnings...)
 	if ackLimited {
 		w = append(w, fmt.Sprintf("no acknowledgement sent: %d were already sent to %s in the last 24 hours",
-			ackLimit, m.Sender.Addr))
+			ackLimit, requester.Addr))
 	}
-	if m.Sender.Addr == "" {
+	if requester.Addr == "" {
 		w = append(w, "sender unknown: no address in From, so no acknowledgement can be sent")
 	}
 	if dec.Service == nil {
