@@ -65,6 +65,8 @@ cleanup() {
 			wait "$pid" 2>/dev/null || true
 		fi
 	done
+	# Keep the logs of a run that stopped the script, for diagnosis.
+	find "$WORK" -name server.log -exec sh -c 'cp "$1" "$2/$(basename "$(dirname "$1")").log"' _ {} "$OUT" \; 2>/dev/null || true
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -79,13 +81,13 @@ die() {
 # wait_port waits until a TCP port on 127.0.0.1 accepts connections.
 wait_port() {
 	local port=$1 i
-	for i in $(seq 1 100); do
+	for i in $(seq 1 300); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 			return 0
 		fi
 		sleep 0.1
 	done
-	die "nothing listens on 127.0.0.1:$port after 10 s"
+	die "nothing listens on 127.0.0.1:$port after 30 s"
 }
 
 # require_free_port fails when something already listens on the port.

@@ -20,8 +20,8 @@ import (
 var ErrRefExists = errors.New("reference already exists")
 
 // createResult is the outcome of one run of a Create or AddMessage
-// transaction function. Batch may run the function again, so each run
-// starts from a zero result.
+// transaction function. The committer may run the function again, so
+// each run starts from a zero result.
 type createResult struct {
 	d       *dossier.Dossier
 	created bool
@@ -200,9 +200,8 @@ func (s *Store) applyBuild(tx *bolt.Tx, d *dossier.Dossier,
 	return len(mails), nil
 }
 
-// callBuild runs build and turns a panic into an error. Batch recovers
-// panics only inside a group, not when it runs a failed function alone,
-// and a panic there would stop the daemon.
+// callBuild runs build and turns a panic into an error of that Create,
+// so that the error names the build rather than the whole write.
 func callBuild(build func(*dossier.Dossier) ([]dossier.Event, []OutboundMail, error),
 	d *dossier.Dossier) (events []dossier.Event, mails []OutboundMail, err error) {
 	defer func() {

@@ -56,17 +56,18 @@
 //
 // # Group commit
 //
-// Create, AddMessage and the queue updates run under bbolt's DB.Batch.
-// Concurrent callers that arrive within Options.MaxBatchDelay of each
-// other (up to 256 of them) share one transaction and therefore one
-// fsync. When one caller's function fails, Batch rolls back the whole
-// transaction, runs the others again without it, and runs the failing
-// function again alone, in a transaction of its own, so that its error is
-// its own. Build can therefore run two or more times for one Create, and
+// Create, AddMessage and the queue updates go through one committer
+// goroutine. It takes every write waiting when the previous commit ends
+// (up to 256) and runs them in one transaction, so they share one fsync:
+// a lone writer is committed at once, and writers that arrive during an
+// fsync share the next commit. When one write fails, the transaction is
+// rolled back, the others run again without it, and the failing one runs
+// again alone, in a transaction of its own, so that its error is its
+// own. Build can therefore run two or more times for one Create, and
 // must have no side effects outside the transaction. Each run starts
 // from a fresh copy of NewDossier.Dossier, and the store keeps the
 // result of the last run only. A panic in Build becomes an error of that
-// Create. A lone writer waits MaxBatchDelay before its commit starts.
+// Create.
 //
 // # Journal
 //

@@ -43,13 +43,13 @@ func (s *Store) checkFile() error {
 	return fmt.Errorf("store %s: %w", id.path, ErrFileReplaced)
 }
 
-// batch runs fn in a transaction shared with concurrent callers, as
-// DB.Batch does, after checking that the store file is still in place.
+// batch runs fn in a transaction shared with concurrent callers (see
+// committer), after checking that the store file is still in place.
 // The check runs inside the transaction, just before fn, so that a
 // replacement noticed by any caller keeps that caller's write out of the
 // commit.
 func (s *Store) batch(fn func(tx *bolt.Tx) error) error {
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.commits.run(func(tx *bolt.Tx) error {
 		if err := s.checkFile(); err != nil {
 			return err
 		}

@@ -15,8 +15,7 @@ import (
 
 // Default values of Options.
 const (
-	DefaultMaxBatchDelay = 2 * time.Millisecond
-	DefaultLockTimeout   = 5 * time.Second
+	DefaultLockTimeout = 5 * time.Second
 	// maxBatchSize is the number of concurrent writes that share one
 	// transaction and one fsync.
 	maxBatchSize = 256
@@ -35,9 +34,6 @@ var (
 
 // Options configures a Store. The zero value is usable.
 type Options struct {
-	// MaxBatchDelay is the group-commit window of db.Batch, the time a
-	// write waits for others to share its transaction. Default 2ms.
-	MaxBatchDelay time.Duration
 	// LockTimeout is how long Open waits for the file lock held by
 	// another process. Default 5s.
 	LockTimeout time.Duration
@@ -51,21 +47,19 @@ type Options struct {
 // Store is the bbolt database of dossiers, journals and the outbound
 // queue. It is safe for use by many goroutines.
 type Store struct {
-	db     *bolt.DB
-	file   fileIdentity
-	writes atomic.Uint64 // writes committed, for noteWrite
-	now    func() time.Time
-	logger *slog.Logger
-	wakeCh chan struct{}
+	db      *bolt.DB
+	commits *committer
+	file    fileIdentity
+	writes  atomic.Uint64 // writes committed, for noteWrite
+	now     func() time.Time
+	logger  *slog.Logger
+	wakeCh  chan struct{}
 }
 
 // Open opens or creates the store file at path with mode 0600 and creates
 // the buckets it lacks. It waits up to Options.LockTimeout for the file
 // lock and then fails with ErrLocked.
 func Open(path string, opts Options) (*Store, error) {
-	if opts.MaxBatchDelay <= 0 {
-		opts.MaxBatchDelay = DefaultMaxBatchDelay
-	}
 	if opts.LockTimeout <= 0 {
 		opts.LockTimeout = DefaultLockTimeout
 	}
@@ -107,9 +101,6 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	db.MaxBatchSize = maxBatchSize
-	db.MaxBatchDelay = opts.MaxBatchDelay
-
 	if err := initBuckets(db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -125,11 +116,12 @@ func Open(path string, opts Options) (*Store, error) {
 
 	opts.Logger.Info("store opened", "path", path, "new", isNew)
 	return &Store{
-		db:     db,
-		file:   fileIdentity{path: absPath, opened: opened},
-		now:    opts.Now,
-		logger: opts.Logger,
-		wakeCh: make(chan struct{}, 1),
+		db:      db,
+		commits: newCommitter(db, maxBatchSize),
+		file:    fileIdentity{path: absPath, opened: opened},
+		now:     opts.Now,
+		logger:  opts.Logger,
+		wakeCh:  make(chan struct{}, 1),
 	}, nil
 }
 
@@ -184,6 +176,7 @@ func warnMode(path string, logger *slog.Logger) {
 // Close closes the database file. It waits for running transactions.
 func (s *Store) Close() error {
 	path := s.db.Path()
+	s.commits.close()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store %s: %w", path, err)
 	}
