@@ -15,6 +15,7 @@ import (
 
 	"github.com/sved-project/sved/internal/config"
 	"github.com/sved-project/sved/internal/control"
+	"github.com/sved-project/sved/internal/deadline"
 	"github.com/sved-project/sved/internal/dossier"
 	"github.com/sved-project/sved/internal/store"
 )
@@ -24,7 +25,10 @@ func newDossiersCommand(g *globals) *cobra.Command {
 		Use:   "dossiers",
 		Short: "List and show stored dossiers",
 	}
-	var filter struct{ state, tenant string }
+	var filter struct {
+		state, tenant, dueBefore string
+		kinds                    []string
+	}
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List dossiers, newest first",
@@ -46,6 +50,9 @@ func newDossiersCommand(g *globals) *cobra.Command {
 				return err
 			}
 			defer closeFn()
+			if filter.dueBefore != "" {
+				return listDue(cmd.OutOrStdout(), cfg, r, filter.dueBefore, filter.kinds, filter.tenant, state)
+			}
 			list, err := r.list(store.ListFilter{Tenant: filter.tenant, State: state})
 			if err != nil {
 				return err
@@ -56,6 +63,10 @@ func newDossiersCommand(g *globals) *cobra.Command {
 	}
 	list.Flags().StringVar(&filter.state, "state", "", "only dossiers in this state ("+stateNames()+")")
 	list.Flags().StringVar(&filter.tenant, "tenant", "", "only dossiers of this collectivite id")
+	list.Flags().StringVar(&filter.dueBefore, "due-before", "",
+		"list the due dates before this day (YYYY-MM-DD), earliest first, instead of the dossiers")
+	list.Flags().StringSliceVar(&filter.kinds, "kind", nil,
+		"with --due-before, only these due kinds ("+dueKindNames()+")")
 
 	show := &cobra.Command{
 		Use:   "show REF",
@@ -98,6 +109,7 @@ func stateNames() string {
 type reader struct {
 	list    func(store.ListFilter) ([]dossier.Dossier, error)
 	details func(ref string) (*control.Details, error)
+	due     func(date deadline.Date, kinds ...dossier.DueKind) ([]store.DueItem, error)
 }
 
 func dialDaemon(cfg *config.Config) (*control.Client, bool) {
@@ -107,7 +119,7 @@ func dialDaemon(cfg *config.Config) (*control.Client, bool) {
 
 func openReader(cfg *config.Config, g *globals) (*reader, func(), error) {
 	if c, ok := dialDaemon(cfg); ok {
-		return &reader{list: c.List, details: c.Details}, func() {}, nil
+		return &reader{list: c.List, details: c.Details, due: c.DueBefore}, func() {}, nil
 	}
 	log, err := g.logger()
 	if err != nil {
@@ -123,6 +135,7 @@ func openReader(cfg *config.Config, g *globals) (*reader, func(), error) {
 	}
 	r := &reader{
 		list:    st.List,
+		due:     st.DueBefore,
 		details: func(ref string) (*control.Details, error) { return control.LoadDetails(st, ref) },
 	}
 	return r, func() { st.Close() }, nil
@@ -180,7 +193,16 @@ func printDetails(out io.Writer, cfg *config.Config, det *control.Details) {
 	row("Requester", orUnknown(d.Requester.String()))
 	row("Subject", d.Subject)
 	row("Service", d.Service)
-	row("Nature", d.Nature)
+	row("Nature", orValue(d.Nature, "(to be qualified)"))
+	row("Regime", orValue(string(d.Regime), "(to be qualified)"))
+	row("Delai", orValue(d.Delai.String(), "(none)"))
+	row("AEE due", orValue(d.AEEDue.String(), "(none)"))
+	row("ARE due", orValue(d.AREDue.String(), "(none)"))
+	row("Implicit decision", orValue(d.ImplicitDecision.String(), "(none)"))
+	for _, p := range d.Pieces {
+		row("Pieces requested", fmt.Sprintf("%s, granted %s, received %s", p.Requested, p.Granted,
+			orValue(p.Received.String(), "(missing)")))
+	}
 	row("Message-ID", d.MessageID)
 	row("Reply address", d.ReplyAddress)
 	row("Raw message", fmt.Sprintf("%d bytes, SHA-256 %s", d.RawSize, d.RawSHA256))
@@ -241,6 +263,13 @@ func formatFields(f map[string]string) string {
 		parts = append(parts, k+"="+f[k])
 	}
 	return " " + strings.Join(parts, " ")
+}
+
+func orValue(s, none string) string {
+	if s == "" {
+		return none
+	}
+	return s
 }
 
 func orNull(s string) string {

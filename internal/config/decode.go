@@ -58,7 +58,7 @@ func decode(data []byte) (*Config, problems, error) {
 // number), durations are written like "60s", and unknown keys are errors.
 func decodeSettings(raw map[string]any, cfg *Config) error {
 	dec, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
-		DecodeHook:       durationHook,
+		DecodeHook:       mapstructure.ComposeDecodeHookFunc(durationHook, dateHook),
 		ErrorUnused:      true,
 		WeaklyTypedInput: false,
 		Result:           cfg,
@@ -158,6 +158,21 @@ type durationError struct {
 
 func (e *durationError) Error() string {
 	return fmt.Sprintf("invalid duration %q; write it like 60s or 5m", e.value)
+}
+
+// dateHook turns a YAML timestamp back into text for a text field. The
+// YAML reader turns an unquoted 2027-05-07 into a time.Time, while
+// closure days are read as text and parsed by validation. A timestamp
+// with a time of day keeps it, so that validation rejects it as a date.
+func dateHook(from, to reflect.Type, data any) (any, error) {
+	t, ok := data.(time.Time)
+	if !ok || to.Kind() != reflect.String {
+		return data, nil
+	}
+	if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
+		return t.Format(time.DateOnly), nil
+	}
+	return t.Format(time.RFC3339), nil
 }
 
 // durationHook parses durations written like "60s" or "5m". A bare

@@ -2,6 +2,8 @@ package config
 
 import (
 	"time"
+
+	"github.com/sved-project/sved/internal/deadline"
 )
 
 // Config is the whole configuration file after defaults and validation.
@@ -95,12 +97,20 @@ type Tenant struct {
 
 	Services []*Service `mapstructure:"services"`
 	Natures  []*Nature  `mapstructure:"natures"`
+
+	// CalendarOptions sets the holidays and closure days that the due
+	// dates skip; Calendar returns the calendar built from them.
+	CalendarOptions CalendarConfig `mapstructure:"calendar"`
+	calendar        *deadline.Calendar
 }
 
 // IntakeAddress is a public address of the tenant that feeds sved.
 type IntakeAddress struct {
 	Address string `mapstructure:"address"`
 	Service string `mapstructure:"service"` // optional; else the tenant's default
+	// Nature is the id of the nature that dossiers received at this
+	// address get, or "" to leave them to be qualified by staff.
+	Nature string `mapstructure:"nature"`
 }
 
 // Reply says how reply-token addresses are formed. Exactly one of Domain
@@ -141,4 +151,12 @@ type Nature struct {
 	// Delai is the implicit-decision délai, e.g. "2m" (months), "1m",
 	// "15d" (days). Default "2m".
 	Delai string `mapstructure:"delai"`
+	// delai is Delai parsed by Validate.
+	delai deadline.Delai
+}
+
+// ParsedDelai returns the nature's délai as Validate parsed it, or the
+// zero (invalid) Delai for a nature that did not pass validation.
+func (n *Nature) ParsedDelai() deadline.Delai {
+	return n.delai
 }

@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"slices"
+
+	"github.com/sved-project/sved/internal/deadline"
 )
 
 func (t *Tenant) validateServices(p *problems, path string) {
@@ -78,10 +80,12 @@ func (t *Tenant) validateNatures(p *problems, path string) {
 		case !slices.Contains(regimes, string(n.Regime)):
 			p.add(npath+".regime", "invalid regime %q; use one of: %s", n.Regime, oneOf(regimes))
 		}
-		if !delaiPattern.MatchString(n.Delai) {
+		delai, err := deadline.ParseDelai(n.Delai)
+		if err != nil {
 			p.add(npath+".delai", "invalid délai %q; write a number of months or days, like 2m, 1m or 15d",
 				n.Delai)
 		}
+		n.delai = delai
 	}
 }
 

@@ -12,8 +12,6 @@ import (
 var (
 	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 	prefixPattern = regexp.MustCompile(`^[A-Z0-9]{2,12}$`)
-	// delaiPattern is a number of days (d) or months (m).
-	delaiPattern = regexp.MustCompile(`^[1-9][0-9]{0,2}[dm]$`)
 )
 
 // separators are the characters accepted between the local part and the
@@ -110,6 +108,7 @@ func (t *Tenant) validate(p *problems, path string, idx *tenantIndex) {
 		unique(p, idx.prefixes, t.Prefix, path+".prefix", "prefix")
 	}
 	t.validateTimeZone(p, path+".time_zone")
+	t.validateCalendar(p, path+".calendar")
 
 	t.validateServices(p, path)
 	t.validateIntake(p, path, idx)
@@ -159,6 +158,9 @@ func (t *Tenant) validateIntake(p *problems, path string, idx *tenantIndex) {
 		}
 		if in.Service != "" && t.Service(in.Service) == nil {
 			t.addUnknownService(p, ipath+".service", in.Service)
+		}
+		if in.Nature != "" && t.Nature(in.Nature) == nil {
+			t.addUnknownNature(p, ipath+".nature", in.Nature)
 		}
 	}
 }
@@ -245,6 +247,24 @@ func (t *Tenant) addUnknownService(p *problems, path, id string) {
 		return
 	}
 	p.add(path, "unknown service %q; use one of: %s", id, oneOf(ids))
+}
+
+// addUnknownNature reports a reference to a nature id that the tenant
+// does not define.
+func (t *Tenant) addUnknownNature(p *problems, path, id string) {
+	var ids []string
+	for _, n := range t.Natures {
+		if n != nil && n.ID != "" {
+			ids = append(ids, n.ID)
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if len(ids) == 0 {
+		p.add(path, "unknown nature %q; define it under natures", id)
+		return
+	}
+	p.add(path, "unknown nature %q; use one of: %s", id, oneOf(ids))
 }
 
 // serviceIDs returns the ids of the tenant's services in sorted order.

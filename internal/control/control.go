@@ -21,6 +21,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/sved-project/sved/internal/deadline"
 	"github.com/sved-project/sved/internal/dossier"
 	"github.com/sved-project/sved/internal/intake"
 	"github.com/sved-project/sved/internal/store"
@@ -35,6 +36,7 @@ type Reader interface {
 	Get(ref string) (*dossier.Dossier, error)
 	Journal(ref string) ([]dossier.Event, error)
 	Mails(ref string) ([]store.OutboundMail, error)
+	DueBefore(date deadline.Date, kinds ...dossier.DueKind) ([]store.DueItem, error)
 }
 
 // Deliverer is the intake pipeline.
@@ -117,6 +119,10 @@ func removeStale(path string) error {
 func handler(r Reader, p Deliverer, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /dossiers", func(w http.ResponseWriter, req *http.Request) {
+		if before := req.URL.Query().Get("due_before"); before != "" {
+			serveDue(w, r, before, req.URL.Query()["kind"])
+			return
+		}
 		f := store.ListFilter{
 			Tenant: req.URL.Query().Get("tenant"),
 			State:  dossier.State(req.URL.Query().Get("state")),
@@ -149,6 +155,24 @@ func handler(r Reader, p Deliverer, log *slog.Logger) http.Handler {
 		reply(w, results, err)
 	})
 	return mux
+}
+
+// serveDue answers GET /dossiers?due_before=YYYY-MM-DD[&kind=K...] with
+// the due dates before that day.
+func serveDue(w http.ResponseWriter, r Reader, before string, kindNames []string) {
+	date, err := deadline.ParseDate(before)
+	if err != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_ = json.NewEncoder(w).Encode(map[string]string{"error": "invalid due_before: " + err.Error()})
+		return
+	}
+	kinds := make([]dossier.DueKind, len(kindNames))
+	for i, k := range kindNames {
+		kinds[i] = dossier.DueKind(k)
+	}
+	items, err := r.DueBefore(date, kinds...)
+	reply(w, items, err)
 }
 
 func reply(w http.ResponseWriter, v any, err error) {
@@ -194,6 +218,17 @@ func (c *Client) List(f store.ListFilter) ([]dossier.Dossier, error) {
 		q.Set("state", string(f.State))
 	}
 	var out []dossier.Dossier
+	err := c.do("GET", "/dossiers?"+q.Encode(), nil, &out)
+	return out, err
+}
+
+// DueBefore implements Reader over the socket.
+func (c *Client) DueBefore(date deadline.Date, kinds ...dossier.DueKind) ([]store.DueItem, error) {
+	q := url.Values{"due_before": {date.String()}}
+	for _, k := range kinds {
+		q.Add("kind", string(k))
+	}
+	var out []store.DueItem
 	err := c.do("GET", "/dossiers?"+q.Encode(), nil, &out)
 	return out, err
 }

@@ -7,6 +7,8 @@ package dossier
 
 import (
 	"time"
+
+	"github.com/sved-project/sved/internal/deadline"
 )
 
 // State is the stage of a dossier in its legal life.
@@ -100,7 +102,26 @@ type Dossier struct {
 	Requester Address `json:"requester"` // Addr is empty when unknown
 	Subject   string  `json:"subject"`
 	Service   string  `json:"service"`
-	Nature    string  `json:"nature,omitempty"`
+	// Nature is the id of the kind of request in the tenant's
+	// configuration, or "" while the dossier is to be qualified.
+	Nature string `json:"nature,omitempty"`
+	// Regime and Delai are those of the nature when the dossier got it.
+	// They are copied so that a later change of the configuration does
+	// not move the dates of a stored dossier.
+	Regime Regime         `json:"regime,omitempty"`
+	Delai  deadline.Delai `json:"delai,omitzero"`
+	// Pieces lists the requests for missing pieces, oldest first.
+	Pieces []PiecesRequest `json:"pieces,omitempty"`
+
+	// AEEDue, AREDue and ImplicitDecision are the due dates that
+	// RecomputeDue sets: the ends of the days by which the AEE and the
+	// ARE are due, and the day at whose end silence becomes an implicit
+	// decision. A zero Date means none: an automatic or quarantined
+	// envoi, regime aucun, a dossier to be qualified, or silence vaut
+	// accord while pieces are missing.
+	AEEDue           deadline.Date `json:"aee_due,omitzero"`
+	AREDue           deadline.Date `json:"are_due,omitzero"`
+	ImplicitDecision deadline.Date `json:"implicit_decision,omitzero"`
 
 	MessageID   string       `json:"message_id,omitempty"`
 	Attachments []Attachment `json:"attachments,omitempty"`

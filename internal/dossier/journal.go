@@ -18,6 +18,10 @@ const (
 	EventMailSent     EventKind = "mail_sent"     // the transport accepted a mail
 	EventMailDeferred EventKind = "mail_deferred" // a temporary failure, retried later
 	EventMailFailed   EventKind = "mail_failed"   // a permanent failure
+
+	EventPiecesRequested EventKind = "pieces_requested" // staff asked for missing pieces
+	EventPiecesReceived  EventKind = "pieces_received"  // the missing pieces arrived
+	EventRequalified     EventKind = "requalified"      // staff set or changed the nature
 )
 
 // Event is one entry of a dossier's append-only journal. Each event

@@ -48,11 +48,19 @@ func (p *Pipeline) createDossier(ctx context.Context, env *Envelope, g *tenantGr
 	if dec.Service != nil {
 		d.Service = dec.Service.ID
 	}
+	if n := defaultNature(t, g.intake); n != nil {
+		d.Nature = n.ID
+		d.Regime = dossier.Regime(n.Regime)
+		d.Delai = n.ParsedDelai()
+	}
 
+	// The store sets the receipt instant inside its transaction and
+	// computes the due dates from it in this calendar before Build runs.
 	nd := &store.NewDossier{
 		Dossier:  d,
 		Prefix:   t.Prefix,
 		Location: t.Location,
+		Calendar: t.Calendar(),
 		Raw:      env.Raw,
 		DedupKey: dedupKey(m.MessageID, rawHash),
 		Build: func(sd *dossier.Dossier) ([]dossier.Event, []store.OutboundMail, error) {
@@ -80,6 +88,20 @@ func (p *Pipeline) createDossier(ctx context.Context, env *Envelope, g *tenantGr
 		log.Info("duplicate item, dossier already stored")
 	}
 	return Result{Tenant: t.ID, Ref: stored.Ref, State: stored.State, Created: created}, nil
+}
+
+// defaultNature returns the nature named by the first intake address that
+// names one, or nil when the dossier is to be qualified by staff.
+func defaultNature(t *config.Tenant, intake []*config.IntakeAddress) *config.Nature {
+	for _, in := range intake {
+		if in.Nature == "" {
+			continue
+		}
+		if n := t.Nature(in.Nature); n != nil {
+			return n
+		}
+	}
+	return nil
 }
 
 // buildMails renders the mails the decision calls for. It runs inside the

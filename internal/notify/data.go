@@ -37,6 +37,11 @@ type Data struct {
 
 	Service string // name of the service in charge
 
+	// AREDue is the last day to send the accusé de réception, as
+	// "vendredi 18 décembre 2026", or "" when the dossier has no such
+	// date.
+	AREDue string
+
 	// Requester is "Name <addr>", "addr", or "expéditeur inconnu".
 	// RequesterName is the display name when it is a person's name, and
 	// is empty when the name is missing or contains "@", since forged
@@ -93,6 +98,9 @@ func newData(t *config.Tenant, d *dossier.Dossier, svc *config.Service, from dos
 		WarningCount: len(d.Warnings),
 	}
 	data.setReceived(d.ReceivedAt, loc)
+	if !d.AREDue.IsZero() {
+		data.AREDue = frenchCivilDate(d.AREDue)
+	}
 	data.setRequester(d.Requester)
 	for _, a := range d.Attachments {
 		data.Attachments = append(data.Attachments, Attachment{

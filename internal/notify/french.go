@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sved-project/sved/internal/deadline"
 	"github.com/sved-project/sved/internal/dossier"
 )
 
@@ -27,6 +28,11 @@ func frenchDate(t time.Time) string {
 	}
 	return frenchDays[t.Weekday()] + " " + day + " " + frenchMonths[t.Month()-1] + " " +
 		strconv.Itoa(t.Year())
+}
+
+// frenchCivilDate formats a civil date like frenchDate does.
+func frenchCivilDate(d deadline.Date) string {
+	return frenchDate(time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC))
 }
 
 // frenchTime formats the time of day of t as "15 h 42" or "9 h 05".
