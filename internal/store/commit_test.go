@@ -1,10 +1,12 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -86,5 +88,44 @@ func TestCommitterAfterClose(t *testing.T) {
 	c.close()
 	if err := c.run(put("y")); !errors.Is(err, ErrClosed) {
 		t.Errorf("write after close: err = %v, want ErrClosed", err)
+	}
+}
+
+func TestCreateSameItemConcurrently(t *testing.T) {
+	s, _ := openTest(t, newClock(time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)))
+	const copies = 32
+	var wg sync.WaitGroup
+	refs := make([]string, copies)
+	created := make([]bool, copies)
+	for i := 0; i < copies; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			nd := newItem("ville", "same-item", rawMessage(1))
+			nd.Build = buildAEE
+			d, ok, err := s.Create(context.Background(), nd)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			refs[i], created[i] = d.Ref, ok
+		}(i)
+	}
+	wg.Wait()
+	n := 0
+	for i := range refs {
+		if created[i] {
+			n++
+		}
+		if refs[i] != refs[0] {
+			t.Errorf("copy %d stored as %s, first as %s", i, refs[i], refs[0])
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d copies created a dossier, want 1", n)
+	}
+	mails, _ := s.Mails(refs[0])
+	if len(mails) != 1 {
+		t.Errorf("%d mails queued, want 1", len(mails))
 	}
 }

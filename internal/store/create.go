@@ -51,17 +51,23 @@ func (s *Store) Create(ctx context.Context, nd *NewDossier) (*dossier.Dossier, b
 	}
 
 	var res createResult
-	err := s.batch(func(tx *bolt.Tx) error {
+	err := s.batchStaged(func() stagedWrite {
 		res = createResult{}
-		if err := ctx.Err(); err != nil {
-			return err
+		c := &creation{nd: nd, rawSHA256: rawSHA256}
+		return stagedWrite{
+			prepare: func(tx *bolt.Tx) error {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				return s.createPrepare(tx, c)
+			},
+			build: c.build,
+			apply: func(tx *bolt.Tx) error {
+				r, err := s.createApply(tx, c)
+				res = r
+				return err
+			},
 		}
-		r, err := s.createTx(tx, nd, rawSHA256)
-		if err != nil {
-			return err
-		}
-		res = r
-		return nil
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("create dossier for tenant %q: %w", tenant, err)
@@ -92,6 +98,9 @@ func validateNew(nd *NewDossier) error {
 			return err
 		}
 	}
+	if nd.Location == nil && nd.Calendar != nil {
+		nd.Location = nd.Calendar.Location()
+	}
 	if nd.Location == nil {
 		return errors.New("time zone is missing")
 	}
@@ -104,69 +113,150 @@ func validateNew(nd *NewDossier) error {
 	return nil
 }
 
-// createTx is the body of Create's transaction. Any error rolls back
-// everything it wrote, the counter increment included.
-func (s *Store) createTx(tx *bolt.Tx, nd *NewDossier, rawSHA256 string) (createResult, error) {
+// creation carries one Create through the three steps of its write:
+// createPrepare, build (in parallel with the other writes of the group)
+// and createApply. Any error rolls back everything the steps wrote, the
+// counter increment included.
+type creation struct {
+	nd        *NewDossier
+	rawSHA256 string
+
+	// existingRef is set when the dedup key was already stored. That
+	// dossier may belong to an earlier write of the same group, whose
+	// apply step writes it, so it is read only in createApply.
+	existingRef string
+	d           dossier.Dossier
+	owned       dossier.Dossier // d before build, for the fields the store owns
+	now         time.Time
+	events      []dossier.Event
+	mails       []OutboundMail
+}
+
+// createPrepare checks the dedup key, takes the next reference and writes
+// the raw message, the "received" event and the dedup key. The dedup key
+// is written here, not in createApply, so that a second copy of the same
+// item in the same group finds it.
+func (s *Store) createPrepare(tx *bolt.Tx, c *creation) error {
+	nd := c.nd
 	tenant := nd.Dossier.Tenant
 	dedupKey := prefixKey(tenant, nd.DedupKey)
 
 	var existingRef string
 	found, err := getJSON(tx.Bucket(bucketDedup), dedupKey, &existingRef)
 	if err != nil {
-		return createResult{}, fmt.Errorf("dedup key: %w", err)
+		return fmt.Errorf("dedup key: %w", err)
 	}
 	if found {
-		d, err := getDossier(tx, existingRef)
-		if err != nil {
-			return createResult{}, fmt.Errorf("dedup key points to %s: %w", existingRef, err)
-		}
-		return createResult{d: d}, nil
+		c.existingRef = existingRef
+		return nil
 	}
 
-	now := s.nowUTC()
+	c.now = s.nowUTC()
 	d := cloneDossier(&nd.Dossier)
-	d.Year = now.In(nd.Location).Year()
+	d.Year = c.now.In(nd.Location).Year()
 	d.Seq, err = nextSeq(tx, tenant, d.Year)
 	if err != nil {
-		return createResult{}, err
+		return err
 	}
 	d.Ref = formatRef(nd.Prefix, d.Year, d.Seq)
 	if tx.Bucket(bucketDossiers).Get([]byte(d.Ref)) != nil {
-		return createResult{}, fmt.Errorf("dossier %s: %w", d.Ref, ErrRefExists)
+		return fmt.Errorf("dossier %s: %w", d.Ref, ErrRefExists)
 	}
-	d.ReceivedAt = now
+	d.ReceivedAt = c.now
 	d.EventCount = 0
-	d.RawSHA256 = rawSHA256
+	d.RawSHA256 = c.rawSHA256
 	d.RawSize = int64(len(nd.Raw))
 	if d.State == "" {
 		d.State = dossier.StateReceived
 	}
+	// Build sees the due dates, so that the AEE can state the ARE's.
+	d.RecomputeDue(nd.Calendar)
 
 	if err := putMessage(tx, d.Ref, 0, nd.Raw); err != nil {
-		return createResult{}, err
+		return err
 	}
-	if err := appendEvents(tx, &d, []dossier.Event{receivedEvent(&d)}, now); err != nil {
-		return createResult{}, err
+	if err := appendEvents(tx, &d, []dossier.Event{receivedEvent(&d)}, c.now); err != nil {
+		return err
 	}
-
-	queued, err := s.applyBuild(tx, &d, nd.Build, now)
-	if err != nil {
-		return createResult{}, err
-	}
-
 	if err := putJSON(tx.Bucket(bucketDedup), dedupKey, d.Ref); err != nil {
-		return createResult{}, fmt.Errorf("dedup key of %s: %w", d.Ref, err)
+		return fmt.Errorf("dedup key of %s: %w", d.Ref, err)
 	}
-	if err := putToken(tx, &d); err != nil {
+	c.d = d
+	c.owned = d
+	return nil
+}
+
+// build calls NewDossier.Build without the transaction, then restores the
+// fields the store owns.
+func (c *creation) build() error {
+	if c.existingRef != "" {
+		return nil
+	}
+	events, mails, err := callBuild(c.nd.Build, &c.d)
+	if err != nil {
+		return fmt.Errorf("build dossier %s: %w", c.owned.Ref, err)
+	}
+	restoreOwned(&c.d, &c.owned)
+	if !c.d.State.Valid() {
+		return fmt.Errorf("build dossier %s: unknown state %q", c.d.Ref, c.d.State)
+	}
+	if !c.d.Regime.Valid() {
+		return fmt.Errorf("build dossier %s: unknown regime %q", c.d.Ref, c.d.Regime)
+	}
+	c.events, c.mails = events, mails
+	return nil
+}
+
+// createApply writes what build returned, the token, the indexes and the
+// dossier itself.
+func (s *Store) createApply(tx *bolt.Tx, c *creation) (createResult, error) {
+	if c.existingRef != "" {
+		d, err := getDossier(tx, c.existingRef)
+		if err != nil {
+			return createResult{}, fmt.Errorf("dedup key points to %s: %w", c.existingRef, err)
+		}
+		return createResult{d: d}, nil
+	}
+	d := &c.d
+	// Checked again here: another write of the group may have taken the
+	// reference since createPrepare, when two tenants share a prefix.
+	if tx.Bucket(bucketDossiers).Get([]byte(d.Ref)) != nil {
+		return createResult{}, fmt.Errorf("dossier %s: %w", d.Ref, ErrRefExists)
+	}
+	if err := appendEvents(tx, d, c.events, c.now); err != nil {
 		return createResult{}, err
 	}
-	if err := putIndexes(tx, &d); err != nil {
+	for i := range c.mails {
+		if err := queueMail(tx, d, &c.mails[i], c.now); err != nil {
+			return createResult{}, err
+		}
+	}
+	// Build may change the state, so the dates follow what is stored.
+	d.RecomputeDue(c.nd.Calendar)
+
+	if err := putToken(tx, d); err != nil {
 		return createResult{}, err
 	}
-	if err := putDossier(tx, &d); err != nil {
+	if err := putIndexes(tx, d); err != nil {
 		return createResult{}, err
 	}
-	return createResult{d: &d, created: true, queued: queued}, nil
+	if err := replaceDueIndex(tx, nil, d); err != nil {
+		return createResult{}, err
+	}
+	if err := putDossier(tx, d); err != nil {
+		return createResult{}, err
+	}
+	return createResult{d: d, created: true, queued: len(c.mails)}, nil
+}
+
+// restoreOwned puts back in d the fields that only the store sets.
+func restoreOwned(d, owned *dossier.Dossier) {
+	d.Ref = owned.Ref
+	d.Tenant = owned.Tenant
+	d.Year = owned.Year
+	d.Seq = owned.Seq
+	d.ReceivedAt = owned.ReceivedAt
+	d.EventCount = owned.EventCount
 }
 
 // applyBuild calls build on d, restores the fields the store owns, then
@@ -179,12 +269,7 @@ func (s *Store) applyBuild(tx *bolt.Tx, d *dossier.Dossier,
 	if err != nil {
 		return 0, fmt.Errorf("build dossier %s: %w", owned.Ref, err)
 	}
-	d.Ref = owned.Ref
-	d.Tenant = owned.Tenant
-	d.Year = owned.Year
-	d.Seq = owned.Seq
-	d.ReceivedAt = owned.ReceivedAt
-	d.EventCount = owned.EventCount
+	restoreOwned(d, &owned)
 	if !d.State.Valid() {
 		return 0, fmt.Errorf("build dossier %s: unknown state %q", d.Ref, d.State)
 	}
@@ -236,6 +321,7 @@ func cloneDossier(d *dossier.Dossier) dossier.Dossier {
 	c.Recipients = slices.Clone(d.Recipients)
 	c.Attachments = slices.Clone(d.Attachments)
 	c.Warnings = slices.Clone(d.Warnings)
+	c.Pieces = slices.Clone(d.Pieces)
 	return c
 }
 

@@ -27,12 +27,16 @@
 //	mail_raw            ID -> the mail's RFC 5322 content
 //	mail_due            NEXTATTEMPT ID -> empty, for pending mails only
 //	mail_by_dossier     REF 0 N -> ID (N counts the dossier's mails from 1)
+//	due                 YYYYMMDD 0 KIND 0 REF -> empty, KIND is aee, are or decision
 //
 // Raw messages (up to 25 MiB) and mail contents live in their own
 // buckets, so listing dossiers and walking the queue never read them.
 // List walks the index that matches its filter backwards, newest first.
 // DueMails walks mail_due from the start and stops at the first entry
-// after now.
+// after now. DueBefore walks due from the start and stops at the given
+// date. The due index holds the current due dates of dossiers in a
+// state that has deadlines; Create, AddMessage and UpdateDue move its
+// entries in the transaction that changes the dates.
 //
 // # One transaction per item
 //
@@ -41,7 +45,9 @@
 // year of the receipt in the tenant's time zone, the dossier under
 // PREFIX-YYYY-NNNNNN, the raw message, the "received" event (sealed as
 // event 0), then the events and mails returned by NewDossier.Build, the
-// dedup key, the reply token, and the listing indexes. AddMessage does
+// dedup key, the reply token, and the listing and due indexes. The due
+// dates are computed from the receipt instant in NewDossier.Calendar
+// before Build runs, so that the letters Build renders can state them. AddMessage does
 // the same for a further message of an existing dossier. MarkSent,
 // MarkDeferred and MarkFailed change the mail and append its journal
 // event in one transaction.

@@ -60,3 +60,23 @@ func (s *Store) batch(fn func(tx *bolt.Tx) error) error {
 	}
 	return err
 }
+
+// batchStaged is batch for a write in three steps (see stagedWrite). The
+// file check runs before the prepare step of each attempt.
+func (s *Store) batchStaged(newWrite func() stagedWrite) error {
+	err := s.commits.runStaged(func() stagedWrite {
+		w := newWrite()
+		prepare := w.prepare
+		w.prepare = func(tx *bolt.Tx) error {
+			if err := s.checkFile(); err != nil {
+				return err
+			}
+			return prepare(tx)
+		}
+		return w
+	})
+	if err == nil {
+		s.noteWrite()
+	}
+	return err
+}

@@ -29,6 +29,7 @@ var (
 	bucketMailRaw          = []byte("mail_raw")
 	bucketMailDue          = []byte("mail_due")
 	bucketMailByDossier    = []byte("mail_by_dossier")
+	bucketDue              = []byte("due")
 )
 
 var allBuckets = [][]byte{
@@ -36,6 +37,7 @@ var allBuckets = [][]byte{
 	bucketDedup, bucketMessageDedup, bucketTokens, bucketCounters,
 	bucketIndexAll, bucketIndexTenant, bucketIndexState, bucketIndexTenantState,
 	bucketMails, bucketMailRaw, bucketMailDue, bucketMailByDossier,
+	bucketDue,
 }
 
 // schemaVersion is stored under meta/"version". Open rejects a file

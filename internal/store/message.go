@@ -90,6 +90,11 @@ func (s *Store) addMessageTx(tx *bolt.Tx, ref string, raw []byte, dedupKey strin
 			return createResult{}, err
 		}
 	}
+	if d.State != before.State || d.Due() != before.Due() {
+		if err := replaceDueIndex(tx, &before, d); err != nil {
+			return createResult{}, err
+		}
+	}
 	if err := putJSON(dedup, key, n); err != nil {
 		return createResult{}, fmt.Errorf("dedup key of message %d of %s: %w", n, ref, err)
 	}

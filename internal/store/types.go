@@ -3,6 +3,7 @@ package store
 import (
 	"time"
 
+	"github.com/sved-project/sved/internal/deadline"
 	"github.com/sved-project/sved/internal/dossier"
 )
 
@@ -39,13 +40,20 @@ type OutboundMail struct {
 // NewDossier is everything the intake pipeline writes for a new item in
 // one transaction.
 type NewDossier struct {
-	// Dossier carries the parsed facts. The store sets Ref, Year, Seq,
-	// ReceivedAt and EventCount.
+	// Dossier carries the parsed facts, with the nature, regime and
+	// délai when they are known. The store sets Ref, Year, Seq,
+	// ReceivedAt and EventCount, and the due dates (AEEDue, AREDue,
+	// ImplicitDecision) before Build runs.
 	Dossier dossier.Dossier
 	// Prefix is the tenant's reference prefix; Location its time zone,
-	// which decides the year in the reference.
+	// which decides the year in the reference. A nil Location takes the
+	// zone of Calendar.
 	Prefix   string
 	Location *time.Location
+	// Calendar is the tenant's working-day calendar, in which the store
+	// computes the due dates from the receipt instant it sets inside the
+	// transaction. A nil Calendar leaves the dossier without due dates.
+	Calendar *deadline.Calendar
 	Raw      []byte
 	// DedupKey identifies the item for deduplication within the tenant:
 	// the same key returns the existing dossier and writes nothing.
