@@ -87,7 +87,12 @@ func serve(configPath string, cfg *config.Config, log *slog.Logger) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	go reloadOnHangup(ctx, configPath, &current, log)
+	// Registered before any listener starts: an unhandled SIGHUP would
+	// end the process.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go reloadOnHangup(ctx, hup, configPath, &current, log)
 
 	var wg sync.WaitGroup
 	errc := make(chan error, 3)
@@ -169,10 +174,7 @@ func buildServices(getConfig func() *config.Config, st *store.Store, log *slog.L
 
 // reloadOnHangup swaps in a new configuration on each SIGHUP when it is
 // valid, and keeps the running one otherwise.
-func reloadOnHangup(ctx context.Context, path string, current *atomic.Pointer[config.Config], log *slog.Logger) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, path string, current *atomic.Pointer[config.Config], log *slog.Logger) {
 	for {
 		select {
 		case <-ctx.Done():

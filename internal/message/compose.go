@@ -272,11 +272,13 @@ func splitWords(value string) []string {
 // writeSingle writes a message whose whole body is the text part.
 func (o *Outgoing) writeSingle(w io.Writer, h gomail.Header) error {
 	h.SetContentType("text/plain", map[string]string{"charset": "utf-8"})
+	text, cte := textBody(o.Text)
+	h.Set("Content-Transfer-Encoding", cte)
 	body, err := gomail.CreateSingleInlineWriter(w, h)
 	if err != nil {
 		return err
 	}
-	return writeAndClose(body, o.Text)
+	return writeAndClose(body, text)
 }
 
 // writeAlternative writes a message whose body is the text and HTML
@@ -340,11 +342,13 @@ func writeTextParts(iw *gomail.InlineWriter, text, html string) error {
 	} {
 		var ph gomail.InlineHeader
 		ph.SetContentType(p.mediaType, map[string]string{"charset": "utf-8"})
+		text, cte := textBody(p.body)
+		ph.Set("Content-Transfer-Encoding", cte)
 		body, err := iw.CreatePart(ph)
 		if err != nil {
 			return err
 		}
-		if err := writeAndClose(body, p.body); err != nil {
+		if err := writeAndClose(body, text); err != nil {
 			return err
 		}
 	}
@@ -564,4 +568,58 @@ func isAttrChar(c byte) bool {
 		return true
 	}
 	return strings.IndexByte("!#$&+-.^_`|~", c) >= 0
+}
+
+// textBody returns s with CRLF line ends and the lightest transfer
+// encoding that keeps it within RFC 5322: "7bit" for ASCII and "8bit" for
+// other UTF-8 when every line has at most 998 octets and there is no NUL
+// or lone CR, else "quoted-printable". Encoding costs CPU on every letter
+// and is rarely needed, so most letters go unencoded; relays advertise
+// 8BITMIME for the 8bit ones (RFC 6152).
+func textBody(s string) (string, string) {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if strings.ContainsRune(s, 0) || strings.Contains(strings.ReplaceAll(s, "\r\n", ""), "\r") {
+		return s, "quoted-printable"
+	}
+	crlf := strings.ReplaceAll(s, "\n", "\r\n")
+	if strings.Contains(s, "\r\n") {
+		crlf = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n")
+	}
+	ascii := true
+	lineLen := 0
+	for i := 0; i < len(crlf); i++ {
+		c := crlf[i]
+		if c >= 0x80 {
+			ascii = false
+		}
+		if c == '\n' {
+			lineLen = 0
+			continue
+		}
+		if c != '\r' {
+			lineLen++
+		}
+		if lineLen > maxBodyLine {
+			return s, "quoted-printable"
+		}
+	}
+	if ascii {
+		return crlf, "7bit"
+	}
+	return crlf, "8bit"
+}
+
+// maxBodyLine is the longest line RFC 5322 section 2.1.1 allows, in
+// octets, without its CRLF.
+const maxBodyLine = 998
+
+// Is8Bit reports whether the raw message has a part sent as 8bit, which
+// a relay must be told about with BODY=8BITMIME (RFC 6152).
+func Is8Bit(raw []byte) bool {
+	for i := 0; i < len(raw); i++ {
+		if raw[i] >= 0x80 {
+			return true
+		}
+	}
+	return false
 }

@@ -362,3 +362,49 @@ func TestFoldFieldFirstWordOnNameLine(t *testing.T) {
 		}
 	}
 }
+
+func TestTextBodyEncoding(t *testing.T) {
+	long := strings.Repeat("a", 999)
+	cases := []struct {
+		name, in, want, cte string
+	}{
+		{"ascii", "Bonjour\nMadame", "Bonjour\r\nMadame", "7bit"},
+		{"utf-8", "Reçu le 4 décembre\n", "Reçu le 4 décembre\r\n", "8bit"},
+		{"crlf kept", "a\r\nb\nc", "a\r\nb\r\nc", "7bit"},
+		{"line at the limit", strings.Repeat("a", 998) + "\nb", strings.Repeat("a", 998) + "\r\nb", "7bit"},
+		{"line too long", long, long, "quoted-printable"},
+		{"nul byte", "a\x00b", "a\x00b", "quoted-printable"},
+		{"lone cr", "a\rb", "a\rb", "quoted-printable"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, cte := textBody(c.in)
+			if cte != c.cte {
+				t.Errorf("encoding = %q, want %q", cte, c.cte)
+			}
+			if got != c.want {
+				t.Errorf("body = %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+func TestComposeLongLineStillQuotedPrintable(t *testing.T) {
+	raw, err := Compose(&Outgoing{
+		From:    dossier.Address{Addr: "contact@mairie.example.fr"},
+		To:      []dossier.Address{{Addr: "jeanne@example.org"}},
+		Subject: "Test",
+		Text:    "début " + strings.Repeat("x", 3000),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(raw), "Content-Transfer-Encoding: quoted-printable") {
+		t.Error("a 3000-octet line was not encoded")
+	}
+	for _, line := range strings.Split(string(raw), "\r\n") {
+		if len(line) > 998 {
+			t.Fatalf("line of %d octets in the output", len(line))
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/sved-project/sved/internal/config"
+	"github.com/sved-project/sved/internal/message"
 	"github.com/sved-project/sved/internal/store"
 )
 
@@ -234,6 +235,9 @@ func isLoopback(host string) bool {
 // send runs MAIL, RCPT and DATA, and returns the reply to DATA.
 func (t *SMTPTransport) send(c *smtp.Client, m *store.OutboundMail) (string, error) {
 	opts := &smtp.MailOptions{Size: int64(len(m.Raw))}
+	if ok, _ := c.Extension("8BITMIME"); ok && message.Is8Bit(m.Raw) {
+		opts.Body = smtp.Body8BitMIME
+	}
 	if !isASCII(m.EnvelopeFrom) || !allASCII(m.Recipients) {
 		opts.UTF8 = true
 	}
