@@ -272,8 +272,8 @@ func splitWords(value string) []string {
 // writeSingle writes a message whose whole body is the text part.
 func (o *Outgoing) writeSingle(w io.Writer, h gomail.Header) error {
 	h.SetContentType("text/plain", map[string]string{"charset": "utf-8"})
-	text, cte := textBody(o.Text)
-	h.Set("Content-Transfer-Encoding", cte)
+	text := strings.ToValidUTF8(o.Text, "\uFFFD")
+	h.Set("Content-Transfer-Encoding", textEncoding(text))
 	body, err := gomail.CreateSingleInlineWriter(w, h)
 	if err != nil {
 		return err
@@ -342,8 +342,8 @@ func writeTextParts(iw *gomail.InlineWriter, text, html string) error {
 	} {
 		var ph gomail.InlineHeader
 		ph.SetContentType(p.mediaType, map[string]string{"charset": "utf-8"})
-		text, cte := textBody(p.body)
-		ph.Set("Content-Transfer-Encoding", cte)
+		text := strings.ToValidUTF8(p.body, "\uFFFD")
+		ph.Set("Content-Transfer-Encoding", textEncoding(text))
 		body, err := iw.CreatePart(ph)
 		if err != nil {
 			return err
@@ -418,8 +418,9 @@ func attachmentType(contentType string) (string, map[string]string) {
 }
 
 // writeAndClose writes s as valid UTF-8 to body and closes it.
+// writeAndClose writes s, which must be valid UTF-8, and closes body.
 func writeAndClose(body io.WriteCloser, s string) error {
-	if _, err := io.WriteString(body, strings.ToValidUTF8(s, "\uFFFD")); err != nil {
+	if _, err := io.WriteString(body, s); err != nil {
 		body.Close()
 		return err
 	}
@@ -570,43 +571,40 @@ func isAttrChar(c byte) bool {
 	return strings.IndexByte("!#$&+-.^_`|~", c) >= 0
 }
 
-// textBody returns s with CRLF line ends and the lightest transfer
-// encoding that keeps it within RFC 5322: "7bit" for ASCII and "8bit" for
-// other UTF-8 when every line has at most 998 octets and there is no NUL
-// or lone CR, else "quoted-printable". Encoding costs CPU on every letter
+// textEncoding returns the lightest transfer encoding that keeps the
+// text part s within RFC 5322: "7bit" for ASCII and "8bit" for other
+// UTF-8 when every line has at most 998 octets and there is no NUL or
+// lone CR, else "quoted-printable". Encoding costs CPU on every letter
 // and is rarely needed, so most letters go unencoded; relays advertise
-// 8BITMIME for the 8bit ones (RFC 6152).
-func textBody(s string) (string, string) {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	if strings.ContainsRune(s, 0) || strings.Contains(strings.ReplaceAll(s, "\r\n", ""), "\r") {
-		return s, "quoted-printable"
-	}
-	crlf := strings.ReplaceAll(s, "\n", "\r\n")
-	if strings.Contains(s, "\r\n") {
-		crlf = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n")
-	}
+// 8BITMIME for the 8bit ones (RFC 6152). go-message writes the 7bit and
+// 8bit parts with CRLF line ends. It makes one pass and no copy of s.
+func textEncoding(s string) string {
 	ascii := true
 	lineLen := 0
-	for i := 0; i < len(crlf); i++ {
-		c := crlf[i]
-		if c >= 0x80 {
-			ascii = false
-		}
-		if c == '\n' {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\n':
 			lineLen = 0
 			continue
+		case c == 0:
+			return "quoted-printable"
+		case c == '\r':
+			if i+1 == len(s) || s[i+1] != '\n' {
+				return "quoted-printable"
+			}
+			continue
+		case c >= 0x80:
+			ascii = false
 		}
-		if c != '\r' {
-			lineLen++
-		}
+		lineLen++
 		if lineLen > maxBodyLine {
-			return s, "quoted-printable"
+			return "quoted-printable"
 		}
 	}
 	if ascii {
-		return crlf, "7bit"
+		return "7bit"
 	}
-	return crlf, "8bit"
+	return "8bit"
 }
 
 // maxBodyLine is the longest line RFC 5322 section 2.1.1 allows, in

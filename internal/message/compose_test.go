@@ -363,29 +363,44 @@ func TestFoldFieldFirstWordOnNameLine(t *testing.T) {
 	}
 }
 
-func TestTextBodyEncoding(t *testing.T) {
-	long := strings.Repeat("a", 999)
+func TestTextEncoding(t *testing.T) {
 	cases := []struct {
-		name, in, want, cte string
+		name, in, want string
 	}{
-		{"ascii", "Bonjour\nMadame", "Bonjour\r\nMadame", "7bit"},
-		{"utf-8", "Reçu le 4 décembre\n", "Reçu le 4 décembre\r\n", "8bit"},
-		{"crlf kept", "a\r\nb\nc", "a\r\nb\r\nc", "7bit"},
-		{"line at the limit", strings.Repeat("a", 998) + "\nb", strings.Repeat("a", 998) + "\r\nb", "7bit"},
-		{"line too long", long, long, "quoted-printable"},
-		{"nul byte", "a\x00b", "a\x00b", "quoted-printable"},
-		{"lone cr", "a\rb", "a\rb", "quoted-printable"},
+		{"ascii", "Bonjour\nMadame", "7bit"},
+		{"utf-8", "Reçu le 4 décembre\n", "8bit"},
+		{"crlf", "a\r\nb\nc", "7bit"},
+		{"line at the limit", strings.Repeat("a", 998) + "\nb", "7bit"},
+		{"line too long", strings.Repeat("a", 999), "quoted-printable"},
+		{"long line after short ones", "a\nb\n" + strings.Repeat("é", 500), "quoted-printable"},
+		{"nul byte", "a\x00b", "quoted-printable"},
+		{"lone cr", "a\rb", "quoted-printable"},
+		{"final cr", "a\r", "quoted-printable"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, cte := textBody(c.in)
-			if cte != c.cte {
-				t.Errorf("encoding = %q, want %q", cte, c.cte)
-			}
-			if got != c.want {
-				t.Errorf("body = %q, want %q", got, c.want)
+			if got := textEncoding(c.in); got != c.want {
+				t.Errorf("encoding = %q, want %q", got, c.want)
 			}
 		})
+	}
+}
+
+func TestComposeUnencodedTextHasCRLF(t *testing.T) {
+	raw, err := Compose(&Outgoing{
+		From:    dossier.Address{Addr: "contact@mairie.example.fr"},
+		To:      []dossier.Address{{Addr: "jeanne@example.org"}},
+		Subject: "Test",
+		Text:    "Reçu.\nDeuxième ligne.\n",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(raw), "Content-Transfer-Encoding: 8bit") {
+		t.Errorf("short UTF-8 text not sent as 8bit:\n%s", raw)
+	}
+	if !strings.Contains(string(raw), "Reçu.\r\nDeuxième ligne.\r\n") {
+		t.Errorf("text lines do not end with CRLF:\n%q", raw)
 	}
 }
 
