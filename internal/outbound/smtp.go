@@ -10,6 +10,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-sasl"
@@ -30,7 +31,10 @@ const (
 // defaultTimeout bounds one delivery when the configuration sets none.
 const defaultTimeout = 60 * time.Second
 
-// SMTPTransport hands mail to a relay over SMTP, one connection per mail.
+// SMTPTransport hands mail to a relay over SMTP. It keeps up to
+// maxIdleConns connections open between deliveries for idleTimeout, so
+// that a burst of mail does not pay a TCP, EHLO, STARTTLS and AUTH
+// exchange per message.
 type SMTPTransport struct {
 	addr     string // host:port of the relay
 	host     string // host part of addr, the TLS server name
@@ -46,7 +50,24 @@ type SMTPTransport struct {
 	// RootCAs, when set, replaces the system roots to verify the relay's
 	// certificate.
 	RootCAs *x509.CertPool
+
+	mu   sync.Mutex
+	idle []idleConn // newest last
 }
+
+// idleConn is a relay connection waiting for the next delivery.
+type idleConn struct {
+	c     *smtp.Client
+	since time.Time
+}
+
+const (
+	// maxIdleConns matches the worker's default concurrency.
+	maxIdleConns = 16
+	// idleTimeout is kept well below the 300 s after which Postfix's
+	// smtpd drops an idle client (smtpd_timeout).
+	idleTimeout = 30 * time.Second
+)
 
 // NewSMTPTransport returns a transport to the relay of cfg.Transport
 // ("smtp://host:port"). hostname is sent in EHLO. A malformed relay
@@ -103,27 +124,105 @@ func (t *SMTPTransport) Deliver(ctx context.Context, m *store.OutboundMail) (str
 	ctx, cancel := context.WithTimeout(ctx, t.timeout)
 	defer cancel()
 
-	c, err := t.connect(ctx)
-	if err != nil {
-		return "", t.contextError(ctx, fmt.Errorf("relay %s: %w", t.addr, err))
+	c, reused := t.takeIdle()
+	if c == nil {
+		var err error
+		if c, err = t.open(ctx); err != nil {
+			return "", err
+		}
 	}
-	defer c.Close()
-
-	if err := t.authenticate(c); err != nil {
-		return "", t.contextError(ctx, fmt.Errorf("relay %s: %w", t.addr, err))
+	detail, open, err := t.sendWithin(ctx, c, m)
+	var reply *smtp.SMTPError
+	if err != nil && reused && ctx.Err() == nil && !errors.As(err, &reply) {
+		// The relay closed the idle connection: retry once on a new one.
+		t.logger.Debug("idle relay connection failed, reconnecting", "remote", t.addr, "err", err)
+		c.Close()
+		if c, err = t.open(ctx); err != nil {
+			return "", err
+		}
+		detail, open, err = t.sendWithin(ctx, c, m)
 	}
-	detail, err := t.send(c, m)
 	if err != nil {
+		c.Close()
 		return "", t.contextError(ctx, err)
 	}
-	if err := c.Quit(); err != nil {
-		t.logger.Debug("QUIT after delivery failed", "remote", t.addr, "message_id", m.MessageID, "err", err)
+	if open {
+		t.putIdle(c)
 	}
 	return detail, nil
 }
 
-// contextError names the timeout or cancellation that caused err, since
-// the connection closed by the context gives only a network error.
+// open connects and authenticates a new relay connection.
+func (t *SMTPTransport) open(ctx context.Context) (*smtp.Client, error) {
+	c, err := t.connect(ctx)
+	if err != nil {
+		return nil, t.contextError(ctx, fmt.Errorf("relay %s: %w", t.addr, err))
+	}
+	if err := t.authenticate(c); err != nil {
+		c.Close()
+		return nil, t.contextError(ctx, fmt.Errorf("relay %s: %w", t.addr, err))
+	}
+	return c, nil
+}
+
+// sendWithin runs the transaction of m on c, closing c if ctx ends first.
+// open is false when c was closed that way, even after a successful DATA.
+func (t *SMTPTransport) sendWithin(ctx context.Context, c *smtp.Client, m *store.OutboundMail) (detail string, open bool, err error) {
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	detail, err = t.send(c, m)
+	return detail, stop(), err
+}
+
+// takeIdle returns the newest idle connection that has not timed out, and
+// closes the older ones.
+func (t *SMTPTransport) takeIdle() (*smtp.Client, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for len(t.idle) > 0 {
+		last := t.idle[len(t.idle)-1]
+		t.idle = t.idle[:len(t.idle)-1]
+		if time.Since(last.since) < idleTimeout {
+			return last.c, true
+		}
+		go quit(last.c)
+	}
+	return nil, false
+}
+
+// putIdle keeps c for the next delivery, or closes it when enough
+// connections are already idle.
+func (t *SMTPTransport) putIdle(c *smtp.Client) {
+	if err := c.Reset(); err != nil {
+		c.Close()
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.idle) >= maxIdleConns {
+		go quit(c)
+		return
+	}
+	t.idle = append(t.idle, idleConn{c: c, since: time.Now()})
+}
+
+// Close ends the idle relay connections with QUIT.
+func (t *SMTPTransport) Close() error {
+	t.mu.Lock()
+	idle := t.idle
+	t.idle = nil
+	t.mu.Unlock()
+	for _, ic := range idle {
+		quit(ic.c)
+	}
+	return nil
+}
+
+func quit(c *smtp.Client) {
+	if err := c.Quit(); err != nil {
+		c.Close()
+	}
+}
+
 func (t *SMTPTransport) contextError(ctx context.Context, err error) error {
 	if ctx.Err() != nil && !IsPermanent(err) {
 		return fmt.Errorf("%w (%w)", err, ctx.Err())
@@ -131,15 +230,12 @@ func (t *SMTPTransport) contextError(ctx context.Context, err error) error {
 	return err
 }
 
-// dial opens a TCP connection to the relay that is closed when ctx ends.
+// dial opens a TCP connection to the relay. The connection outlives ctx
+// so that it can be kept idle; connect closes it if ctx ends during the
+// greeting.
 func (t *SMTPTransport) dial(ctx context.Context) (net.Conn, error) {
 	d := net.Dialer{Timeout: t.timeout}
-	conn, err := d.DialContext(ctx, "tcp", t.addr)
-	if err != nil {
-		return nil, err
-	}
-	context.AfterFunc(ctx, func() { conn.Close() })
-	return conn, nil
+	return d.DialContext(ctx, "tcp", t.addr)
 }
 
 // connect dials the relay, greets it and starts TLS according to the
@@ -153,6 +249,8 @@ func (t *SMTPTransport) connect(ctx context.Context) (*smtp.Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
 	if t.startTLS == StartTLSNone {
 		return t.hello(smtp.NewClient(conn))
 	}
@@ -171,6 +269,8 @@ func (t *SMTPTransport) connect(ctx context.Context) (*smtp.Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	stopPlain := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stopPlain()
 	return t.hello(smtp.NewClient(conn))
 }
 

@@ -36,6 +36,7 @@ type sink struct {
 	password string
 	// insecureAuth allows AUTH without TLS.
 	insecureAuth bool
+	sessions     int // SMTP sessions opened
 
 	froms, rcpts []string
 	data         [][]byte
@@ -44,6 +45,9 @@ type sink struct {
 }
 
 func (s *sink) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	s.mu.Lock()
+	s.sessions++
+	s.mu.Unlock()
 	return &sinkSession{sink: s, conn: c}, nil
 }
 
@@ -431,5 +435,47 @@ func TestNewTransportCAFile(t *testing.T) {
 	cfg.CAFile = filepath.Join(t.TempDir(), "missing.pem")
 	if _, err := NewTransport(cfg, t.TempDir(), "sved.test", nil); err == nil {
 		t.Error("NewTransport accepted a missing ca_file")
+	}
+}
+
+func TestSMTPReusesConnection(t *testing.T) {
+	s := &sink{}
+	addr := startSink(t, s, nil)
+	tr := NewSMTPTransport(relayConfig(addr, StartTLSNone), "sved.test", nil)
+	defer tr.Close()
+	for i := 0; i < 3; i++ {
+		if _, err := tr.Deliver(context.Background(), testMail()); err != nil {
+			t.Fatalf("delivery %d: %v", i, err)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.data) != 3 {
+		t.Fatalf("relay received %d mails, want 3", len(s.data))
+	}
+	if s.sessions != 1 {
+		t.Errorf("%d SMTP sessions for 3 mails, want 1 kept open", s.sessions)
+	}
+}
+
+func TestSMTPReconnectsAfterIdleClose(t *testing.T) {
+	s := &sink{}
+	addr := startSink(t, s, nil)
+	tr := NewSMTPTransport(relayConfig(addr, StartTLSNone), "sved.test", nil)
+	defer tr.Close()
+	if _, err := tr.Deliver(context.Background(), testMail()); err != nil {
+		t.Fatal(err)
+	}
+	// The relay drops the idle connection, as relays do after a timeout.
+	tr.mu.Lock()
+	tr.idle[0].c.Close()
+	tr.mu.Unlock()
+	if _, err := tr.Deliver(context.Background(), testMail()); err != nil {
+		t.Fatalf("delivery on a dropped idle connection: %v", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.data) != 2 {
+		t.Errorf("relay received %d mails, want 2", len(s.data))
 	}
 }

@@ -3,6 +3,7 @@ package outbound
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -83,6 +84,7 @@ func NewWorker(q Queue, t Transport, opts WorkerOptions) *Worker {
 func (w *Worker) Run(ctx context.Context) error {
 	w.logger.Info("outbound worker started", "concurrency", w.opts.Concurrency)
 	defer w.logger.Info("outbound worker stopped")
+	defer w.closeTransport()
 	defer w.inFlight.Wait()
 
 	for {
@@ -280,4 +282,14 @@ func (w *Worker) logAttrs(level slog.Level, msg string, m *store.OutboundMail, a
 		"message_id", m.MessageID, "mail", m.ID,
 	}, args...)
 	w.logger.Log(context.Background(), level, msg, args...)
+}
+
+// closeTransport releases the transport's kept connections, once the
+// deliveries in flight have ended.
+func (w *Worker) closeTransport() {
+	if c, ok := w.transport.(io.Closer); ok {
+		if err := c.Close(); err != nil {
+			w.logger.Warn("closing the outbound transport failed", "err", err)
+		}
+	}
 }
