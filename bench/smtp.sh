@@ -22,7 +22,7 @@
 #              (sved with the default dir: transport) ["sved mailpit"]
 #   SVED_BIN   a sved binary to use instead of building ./cmd/sved
 #   OUT        folder for raw results and logs [a new folder under /tmp]
-#   BASE_PORT  first of four 127.0.0.1 ports used [39250]
+#   BASE_PORT  first of four 127.0.0.1 ports used [29250]
 #   RUN_TIMEOUT  seconds allowed for one smtp-source run [300]
 set -euo pipefail
 
@@ -32,7 +32,9 @@ SIZES=${SIZES:-"1024 20480"}
 MSGS=${MSGS:-3000}
 MSGS_1=${MSGS_1:-1000}
 SERVERS=${SERVERS:-"sved mailpit"}
-BASE_PORT=${BASE_PORT:-39250}
+# Below the kernel's ephemeral range (32768-60999 by default), so that a
+# client connection of this very benchmark cannot hold a server's port.
+BASE_PORT=${BASE_PORT:-29250}
 RUN_TIMEOUT=${RUN_TIMEOUT:-300}
 OUT=${OUT:-$(mktemp -d /tmp/sved-bench-smtp.XXXXXX)}
 
@@ -162,6 +164,8 @@ data_dir: $dir/data
 hostname: mx.bench.invalid
 smtp:
   listen: 127.0.0.1:$SVED_PORT
+  # Every session of smtp-source comes from 127.0.0.1.
+  max_connections_per_ip: 200
 outbound:
   transport: $transport
   starttls: none
