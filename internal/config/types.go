@@ -113,7 +113,7 @@ type IntakeAddress struct {
 	Nature string `mapstructure:"nature"`
 }
 
-// Reply says how reply-token addresses are formed. Exactly one of Domain
+// Reply describes how reply-token addresses are formed. Exactly one of Domain
 // and SubAddress is set.
 type Reply struct {
 	// Domain gives addresses TOKEN@Domain.

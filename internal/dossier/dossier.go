@@ -21,11 +21,11 @@ const (
 	StateReceived State = "recu"
 	// StateAutomatic is an automatic message (auto-reply, delivery
 	// report, read receipt, list or bulk mail, null sender, own address)
-	// stored without acknowledgement or forward. Reason says why.
+	// stored without acknowledgement or forward. Reason gives the cause.
 	StateAutomatic State = "automatique"
 	// StateQuarantined is an envoi stored without acknowledgement because
-	// it looks like spam or may harm the information system. Reason says
-	// why.
+	// it looks like spam or may harm the information system. Reason gives
+	// the cause.
 	StateQuarantined State = "quarantaine"
 )
 
