@@ -249,7 +249,9 @@ func waitFiles(t *testing.T, dir string, n int) []string {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+		// Glob's * also matches names that start with a dot, such as a
+		// transport's temporary files, so they are filtered out.
+		files, _ := filepath.Glob(filepath.Join(dir, "[^.]*.eml"))
 		if len(files) >= n {
 			if len(files) > n {
 				t.Fatalf("%s holds %d mails, want %d: %v", dir, len(files), n, files)

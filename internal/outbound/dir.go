@@ -103,7 +103,9 @@ func safeName(s string) string {
 // not exist or contains the whole content, even after a crash.
 func writeFileAtomic(path string, head, body []byte) (err error) {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".tmp-*.eml")
+	// The temporary name does not end in .eml, so that a program that
+	// watches the folder for *.eml never reads a half-written mail.
+	f, err := os.CreateTemp(dir, ".tmp-*.part")
 	if err != nil {
 		return fmt.Errorf("create temporary file in %s: %w", dir, err)
 	}

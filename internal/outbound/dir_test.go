@@ -3,6 +3,7 @@ package outbound
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -136,5 +137,48 @@ func TestNewTransport(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dataDir, "outbox")); err != nil {
 		t.Errorf("default outbox not created: %v", err)
+	}
+}
+
+func TestDirTransportTempNameNotEML(t *testing.T) {
+	dir := t.TempDir()
+	tr, err := NewDirTransport(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Watch the folder while mails are written: no name that ends in
+	// .eml may appear before its content is complete.
+	done := make(chan struct{})
+	bad := make(chan string, 1)
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			entries, _ := os.ReadDir(dir)
+			for _, e := range entries {
+				if strings.HasSuffix(e.Name(), ".eml") && strings.HasPrefix(e.Name(), ".") {
+					select {
+					case bad <- e.Name():
+					default:
+					}
+				}
+			}
+		}
+	}()
+	for i := 0; i < 50; i++ {
+		m := testMail()
+		m.ID = fmt.Sprintf("M-%d", i)
+		if _, err := tr.Deliver(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	select {
+	case name := <-bad:
+		t.Errorf("temporary file %s ends in .eml", name)
+	default:
 	}
 }
