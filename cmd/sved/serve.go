@@ -67,10 +67,10 @@ type services struct {
 
 // gcPercent is the garbage collector's target for the daemon when the
 // GOGC environment variable does not set one. Under load most garbage
-// comes from parsing messages and rendering letters; at 150 instead of
-// Go's default 100 the collector ran less often for about 4% more
-// messages a second and 7 MiB more peak memory, measured with
-// bench/smtp.sh at 50 sessions and 20 KiB messages (docs/benchmarks.md).
+// comes from parsing messages and rendering letters. At 150 instead of
+// Go's default 100, the collector runs less often: bench/smtp.sh at 50
+// sessions and 20 KiB messages measured about 4% more messages a second
+// for 7 MiB more peak memory (docs/benchmarks.md).
 const gcPercent = 150
 
 func serve(configPath string, cfg *config.Config, log *slog.Logger) error {

@@ -127,7 +127,7 @@ type Reply struct {
 type Service struct {
 	ID      string `mapstructure:"id"`
 	Name    string `mapstructure:"name"`
-	Mailbox string `mapstructure:"mailbox"` // where forwards go
+	Mailbox string `mapstructure:"mailbox"` // receives the forwards
 	Phone   string `mapstructure:"phone"`
 	Postal  string `mapstructure:"postal_address"`
 	Head    string `mapstructure:"head"` // head of service

@@ -198,7 +198,7 @@ type Client struct {
 func Dial(path string) (*Client, error) {
 	c, err := net.DialTimeout("unix", path, time.Second)
 	if err != nil {
-		return nil, fmt.Errorf("no sved serve answers on %s: %w", path, err)
+		return nil, fmt.Errorf("no sved serve listens on %s: %w", path, err)
 	}
 	c.Close()
 	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {

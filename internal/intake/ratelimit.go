@@ -15,7 +15,7 @@ const ackWindow = 24 * time.Hour
 
 // ackLimiter counts recent AEEs per requester address.
 //
-// NOTE: the counts live in memory, so a restart forgets them and a loop
+// NOTE: the counts live in memory, so a restart clears them and a loop
 // can get up to a day's limit of answers again after each restart.
 type ackLimiter struct {
 	mu   sync.Mutex
@@ -60,7 +60,7 @@ func (l *ackLimiter) release(tenant, addr string, at time.Time) {
 }
 
 // prune drops the times of key older than the window and returns the
-// rest; it deletes keys left empty so the map does not grow forever.
+// rest. It deletes keys left empty, so the map does not grow forever.
 func (l *ackLimiter) prune(key string, now time.Time) []time.Time {
 	times := l.sent[key]
 	i := 0

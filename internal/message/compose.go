@@ -611,8 +611,8 @@ func textEncoding(s string) string {
 // octets, without its CRLF.
 const maxBodyLine = 998
 
-// Is8Bit reports whether the raw message has a part sent as 8bit, which
-// a relay must be told about with BODY=8BITMIME (RFC 6152).
+// Is8Bit reports whether the raw message has a part sent as 8bit. Such a
+// message is announced to the relay with BODY=8BITMIME (RFC 6152).
 func Is8Bit(raw []byte) bool {
 	for i := 0; i < len(raw); i++ {
 		if raw[i] >= 0x80 {

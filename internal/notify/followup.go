@@ -45,17 +45,5 @@ func (r *Renderer) FollowUp(t *config.Tenant, d *dossier.Dossier, svc *config.Se
 	data.Text = m.Text
 	var parts []message.Part
 	data.Attachments, parts = forwardedParts(m)
-	subject, text, html, err := r.render(KindFollowUp, data)
-	if err != nil {
-		return store.OutboundMail{}, err
-	}
-
-	out := staffMail(t, d, from, m.Sender, to)
-	out.Subject = subject
-	out.Text = text
-	out.HTML = html
-	out.Attachments = parts
-	out.MessageID = message.NewMessageID(r.hostname)
-	out.Date = now.In(loc)
-	return r.queued(KindFollowUp, t, d, out)
+	return r.staffLetter(KindFollowUp, t, d, data, staffMail(t, d, from, m.Sender, to), parts, now.In(loc))
 }

@@ -79,19 +79,24 @@ func (r *Renderer) Forward(t *config.Tenant, d *dossier.Dossier, svc *config.Ser
 		data.Text = m.Text
 		data.Attachments, parts = forwardedParts(m)
 	}
-	subject, text, html, err := r.render(KindForward, data)
+	return r.staffLetter(KindForward, t, d, data, staffMail(t, d, from, d.Requester, to), parts, now.In(loc))
+}
+
+// staffLetter renders the letter kind with data into out, which
+// staffMail prepared, attaches parts and queues it.
+func (r *Renderer) staffLetter(kind string, t *config.Tenant, d *dossier.Dossier, data *Data,
+	out *message.Outgoing, parts []message.Part, date time.Time) (store.OutboundMail, error) {
+	subject, text, html, err := r.render(kind, data)
 	if err != nil {
 		return store.OutboundMail{}, err
 	}
-
-	out := staffMail(t, d, from, d.Requester, to)
 	out.Subject = subject
 	out.Text = text
 	out.HTML = html
 	out.Attachments = parts
 	out.MessageID = message.NewMessageID(r.hostname)
-	out.Date = now.In(loc)
-	return r.queued(KindForward, t, d, out)
+	out.Date = date
+	return r.queued(kind, t, d, out)
 }
 
 // staffMail returns the common part of a mail to a service mailbox to:

@@ -7,7 +7,7 @@ import (
 	"github.com/sved-project/sved/internal/dossier"
 )
 
-// MailStatus is where an outbound mail stands in the queue.
+// MailStatus is the state of an outbound mail in the queue.
 type MailStatus string
 
 const (
