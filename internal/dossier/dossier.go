@@ -27,10 +27,20 @@ const (
 	// it looks like spam or may harm the information system. Reason gives
 	// the cause.
 	StateQuarantined State = "quarantaine"
+	// StateImplicitAccord is a demande under silence vaut accord whose
+	// délai ended without an express answer: the collectivité accepted
+	// it implicitly (CRPA L231-1), and the requester may ask for the
+	// attestation of CRPA L232-3.
+	StateImplicitAccord State = "accord_implicite"
+	// StateImplicitRejection is a demande under silence vaut rejet whose
+	// délai ended without an express answer: the collectivité rejected
+	// it implicitly (CRPA L231-4), and the délais de recours run.
+	StateImplicitRejection State = "rejet_implicite"
 )
 
 // States lists every state, in the order the CLI shows them.
-var States = []State{StateReceived, StateAutomatic, StateQuarantined}
+var States = []State{StateReceived, StateAutomatic, StateQuarantined,
+	StateImplicitAccord, StateImplicitRejection}
 
 // Valid reports whether s is a known state.
 func (s State) Valid() bool {
@@ -122,6 +132,17 @@ type Dossier struct {
 	AEEDue           deadline.Date `json:"aee_due,omitzero"`
 	AREDue           deadline.Date `json:"are_due,omitzero"`
 	ImplicitDecision deadline.Date `json:"implicit_decision,omitzero"`
+	// AEESentAt and ARESentAt are the instants the relay accepted the
+	// AEE and the ARE, in UTC, or zero while they are not sent. A sent
+	// letter is no longer due.
+	AEESentAt time.Time `json:"aee_sent_at,omitzero"`
+	ARESentAt time.Time `json:"are_sent_at,omitzero"`
+	// AnsweredAt is the instant of the first express answer to the
+	// requester, in UTC, or zero.
+	AnsweredAt time.Time `json:"answered_at,omitzero"`
+	// DecidedAt is the instant sved recorded the implicit decision, in
+	// UTC, or zero.
+	DecidedAt time.Time `json:"decided_at,omitzero"`
 
 	MessageID   string       `json:"message_id,omitempty"`
 	Attachments []Attachment `json:"attachments,omitempty"`

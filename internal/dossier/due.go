@@ -120,11 +120,45 @@ func ComputeDue(cal *deadline.Calendar, received time.Time, regime Regime, delai
 	return u
 }
 
-// HasDeadlines reports whether a dossier in state s has due dates.
+// HasDeadlines reports whether a dossier in state s may have due dates.
 // Automatic and quarantined envois get no acknowledgement and no
-// decision, so they have none.
+// decision, so they have none. A dossier whose implicit decision is
+// born may still owe its AEE or ARE.
 func (s State) HasDeadlines() bool {
+	return s == StateReceived || s.Implicit()
+}
+
+// AwaitsDecision reports whether a dossier in state s waits for a
+// decision, express or implicit, so that its implicit-decision date is
+// still ahead of it.
+func (s State) AwaitsDecision() bool {
 	return s == StateReceived
+}
+
+// Implicit reports whether s is the state of an implicit decision.
+func (s State) Implicit() bool {
+	return s == StateImplicitAccord || s == StateImplicitRejection
+}
+
+// Pending returns the due dates that still call for an action: the AEE
+// and ARE while they are not sent, and the implicit decision while the
+// dossier waits for one. A dossier whose state has no deadlines has
+// none.
+func (d *Dossier) Pending() Due {
+	var u Due
+	if !d.State.HasDeadlines() {
+		return u
+	}
+	if d.AEESentAt.IsZero() {
+		u.AEE = d.AEEDue
+	}
+	if d.ARESentAt.IsZero() {
+		u.ARE = d.AREDue
+	}
+	if d.State.AwaitsDecision() {
+		u.Decision = d.ImplicitDecision
+	}
+	return u
 }
 
 // Due returns the stored due dates of d.

@@ -22,6 +22,9 @@ const (
 	EventPiecesRequested EventKind = "pieces_requested" // staff asked for missing pieces
 	EventPiecesReceived  EventKind = "pieces_received"  // the missing pieces arrived
 	EventRequalified     EventKind = "requalified"      // staff set or changed the nature
+
+	EventImplicitDecision EventKind = "implicit_decision" // the délai ended without an express answer
+	EventAlert            EventKind = "alert"             // the service was warned of a due date
 )
 
 // Event is one entry of a dossier's append-only journal. Each event

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/sved-project/sved/internal/classify"
 	"github.com/sved-project/sved/internal/config"
@@ -132,25 +131,7 @@ func (p *Pipeline) buildMails(t *config.Tenant, dec classify.Decision, ackLimite
 		mails = append(mails, fwd)
 	}
 
-	return queuedEvents(mails, now), mails, nil
-}
-
-// queuedEvents returns one journal event for each queued mail.
-func queuedEvents(mails []store.OutboundMail, now time.Time) []dossier.Event {
-	events := make([]dossier.Event, 0, len(mails))
-	for _, mail := range mails {
-		events = append(events, dossier.Event{
-			At:    now.UTC(),
-			Kind:  dossier.EventMailQueued,
-			Actor: "sved",
-			Fields: map[string]string{
-				"kind":       mail.Kind,
-				"to":         strings.Join(mail.Recipients, ", "),
-				"message_id": mail.MessageID,
-			},
-		})
-	}
-	return events
+	return store.QueuedEvents(mails, now), mails, nil
 }
 
 // addToDossier appends m to the dossier d, reached through its reply
@@ -186,7 +167,7 @@ func (p *Pipeline) addToDossier(ctx context.Context, env *Envelope, t *config.Te
 			return nil, nil, fmt.Errorf("render follow-up of %s: %w", sd.Ref, err)
 		}
 		mails := []store.OutboundMail{mail}
-		return append(events, queuedEvents(mails, now)...), mails, nil
+		return append(events, store.QueuedEvents(mails, now)...), mails, nil
 	}
 	created, err := p.store.AddMessage(ctx, d.Ref, env.Raw, dedupKey(m.MessageID, rawHash), build)
 	if err != nil {

@@ -28,6 +28,7 @@
 //	mail_due            NEXTATTEMPT ID -> empty, for pending mails only
 //	mail_by_dossier     REF 0 N -> ID (N counts the dossier's mails from 1)
 //	due                 YYYYMMDD 0 KIND 0 REF -> empty, KIND is aee, are or decision
+//	once                NAME -> time the named change was written (alerts, digests)
 //
 // Raw messages (up to 25 MiB) and mail contents live in their own
 // buckets, so listing dossiers and walking the queue never read them.
@@ -92,6 +93,20 @@
 // due again at that time, and the relay may get it twice but never zero
 // times. Wake signals the worker after each commit that queued mail.
 // BeginAttempts records the attempts of several mails in one commit.
+// When the relay accepts a dossier's AEE or ARE, MarkSent records the
+// instant on the dossier and removes that date from the due index.
+// Mails of no dossier (daily digests) are queued by QueueOnce and have
+// no journal.
+//
+// # Transitions
+//
+// Update changes a dossier (its state, nature, service, requests for
+// pieces) with its events and mails in one transaction, and moves its
+// index entries. A transition or a tenant mail may carry a name: the
+// once bucket records it in the same transaction, and a second write of
+// that name does nothing. The scheduler names every alert and digest
+// after what it is about, so that a restart sends none twice and, since
+// it recomputes what is due from the stored dates, loses none.
 //
 // # File identity
 //

@@ -26,14 +26,11 @@ func dueDateKey(d deadline.Date) string {
 }
 
 // dueKeys returns the keys of d in the due bucket: YYYYMMDD 0 KIND 0 REF
-// for each due date d has. A dossier whose state has no deadlines has
-// none, whatever its fields say.
+// for each pending due date of d (see dossier.Dossier.Pending): a letter
+// already sent, or a decision already born, is no longer due.
 func dueKeys(d *dossier.Dossier) [][]byte {
-	if !d.State.HasDeadlines() {
-		return nil
-	}
 	var keys [][]byte
-	due := d.Due()
+	due := d.Pending()
 	for _, kind := range dossier.DueKinds {
 		date := due.Date(kind)
 		if date.IsZero() {
@@ -65,8 +62,9 @@ func replaceDueIndex(tx *bolt.Tx, before, after *dossier.Dossier) error {
 
 // DueBefore returns the due dates strictly before date, the earliest
 // first, limited to kinds when any are given. It is one range scan of the
-// due index, which holds the current dates of dossiers whose state has
-// deadlines only, so automatic and quarantined dossiers never appear.
+// due index, which holds pending due dates only: automatic and
+// quarantined dossiers, letters already sent and decisions already born
+// never appear.
 // Each item carries the dossier as stored now.
 func (s *Store) DueBefore(date deadline.Date, kinds ...dossier.DueKind) ([]DueItem, error) {
 	for _, k := range kinds {
@@ -139,82 +137,20 @@ func (s *Store) UpdateDue(ctx context.Context, ref string, cal *deadline.Calenda
 	if cal == nil {
 		return nil, fmt.Errorf("update due dates of %s: calendar is missing", ref)
 	}
-	var out *dossier.Dossier
-	err := s.batch(func(tx *bolt.Tx) error {
-		out = nil
-		if err := ctx.Err(); err != nil {
-			return err
+	out, _, err := s.Update(ctx, ref, cal, "", func(d *dossier.Dossier) (Change, error) {
+		if !d.State.HasDeadlines() {
+			return Change{}, fmt.Errorf("state %q: %w", d.State, ErrNoDeadlines)
 		}
-		d, err := s.updateDueTx(tx, ref, cal, mutate)
-		if err != nil {
-			return err
-		}
-		out = d
-		return nil
+		state := d.State
+		events, err := mutate(d)
+		d.State = state
+		return Change{Events: events}, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("update due dates of %s: %w", ref, err)
+		return nil, fmt.Errorf("update due dates: %w", err)
 	}
 	s.logger.Debug("due dates updated", "tenant", out.Tenant, "dossier", ref,
 		"aee_due", out.AEEDue.String(), "are_due", out.AREDue.String(),
 		"implicit_decision", out.ImplicitDecision.String())
 	return out, nil
-}
-
-func (s *Store) updateDueTx(tx *bolt.Tx, ref string, cal *deadline.Calendar,
-	mutate func(d *dossier.Dossier) ([]dossier.Event, error)) (*dossier.Dossier, error) {
-	before, err := getDossier(tx, ref)
-	if err != nil {
-		return nil, err
-	}
-	if !before.State.HasDeadlines() {
-		return nil, fmt.Errorf("state %q: %w", before.State, ErrNoDeadlines)
-	}
-	d := cloneDossier(before)
-	events, err := callMutate(mutate, &d)
-	if err != nil {
-		return nil, err
-	}
-	restoreIdentity(&d, before)
-	if !d.Regime.Valid() {
-		return nil, fmt.Errorf("unknown regime %q", d.Regime)
-	}
-	d.RecomputeDue(cal)
-
-	if err := appendEvents(tx, &d, events, s.nowUTC()); err != nil {
-		return nil, err
-	}
-	if err := replaceDueIndex(tx, before, &d); err != nil {
-		return nil, err
-	}
-	if err := putDossier(tx, &d); err != nil {
-		return nil, err
-	}
-	return &d, nil
-}
-
-// restoreIdentity puts back the fields of before that UpdateDue's mutate
-// may not change.
-func restoreIdentity(d, before *dossier.Dossier) {
-	d.Ref = before.Ref
-	d.Tenant = before.Tenant
-	d.Year = before.Year
-	d.Seq = before.Seq
-	d.State = before.State
-	d.ReceivedAt = before.ReceivedAt
-	d.Token = before.Token
-	d.EventCount = before.EventCount
-	d.RawSHA256 = before.RawSHA256
-	d.RawSize = before.RawSize
-}
-
-// callMutate runs mutate and turns a panic into an error of that update.
-func callMutate(mutate func(d *dossier.Dossier) ([]dossier.Event, error),
-	d *dossier.Dossier) (events []dossier.Event, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("panic: %v", p)
-		}
-	}()
-	return mutate(d)
 }

@@ -30,6 +30,7 @@ var (
 	bucketMailDue          = []byte("mail_due")
 	bucketMailByDossier    = []byte("mail_by_dossier")
 	bucketDue              = []byte("due")
+	bucketOnce             = []byte("once")
 )
 
 var allBuckets = [][]byte{
@@ -37,12 +38,14 @@ var allBuckets = [][]byte{
 	bucketDedup, bucketMessageDedup, bucketTokens, bucketCounters,
 	bucketIndexAll, bucketIndexTenant, bucketIndexState, bucketIndexTenantState,
 	bucketMails, bucketMailRaw, bucketMailDue, bucketMailByDossier,
-	bucketDue,
+	bucketDue, bucketOnce,
 }
 
 // schemaVersion is stored under meta/"version". Open rejects a file
-// written by a newer layout.
-const schemaVersion = 1
+// written by a newer layout and upgrades an older one (see migrations).
+// Version 2 records sent AEEs on the dossier and drops them from the
+// due index.
+const schemaVersion = 2
 
 // keySep separates the text parts of a composite key. No tenant name,
 // reference, state, token or dedup key may contain it.

@@ -90,7 +90,7 @@ func (s *Store) addMessageTx(tx *bolt.Tx, ref string, raw []byte, dedupKey strin
 			return createResult{}, err
 		}
 	}
-	if d.State != before.State || d.Due() != before.Due() {
+	if d.State != before.State || d.Pending() != before.Pending() {
 		if err := replaceDueIndex(tx, &before, d); err != nil {
 			return createResult{}, err
 		}

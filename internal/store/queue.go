@@ -50,15 +50,20 @@ func queueMail(tx *bolt.Tx, d *dossier.Dossier, m *OutboundMail, now time.Time) 
 		return fmt.Errorf("mail %s of %s is already queued", m.ID, d.Ref)
 	}
 
+	if err := putJSON(byDossier, seqKey(prefix, n), m.ID); err != nil {
+		return fmt.Errorf("mail %s: %w", m.ID, err)
+	}
+	return putPending(tx, m, now)
+}
+
+// putPending writes m, a new mail, as pending and due now, with its
+// content.
+func putPending(tx *bolt.Tx, m *OutboundMail, now time.Time) error {
 	m.Status = MailPending
 	m.Attempts = 0
 	m.CreatedAt = now
 	m.NextAttempt = now
 	m.LastError = ""
-
-	if err := putJSON(byDossier, seqKey(prefix, n), m.ID); err != nil {
-		return fmt.Errorf("mail %s: %w", m.ID, err)
-	}
 	if err := tx.Bucket(bucketMailRaw).Put([]byte(m.ID), m.Raw); err != nil {
 		return fmt.Errorf("mail %s content: %w", m.ID, err)
 	}
@@ -311,16 +316,47 @@ func mailEvent(m *OutboundMail, kind dossier.EventKind) dossier.Event {
 	}
 }
 
-// appendMailEvent appends e to the journal of m's dossier.
+// appendMailEvent appends e to the journal of m's dossier. A mail of no
+// dossier, such as a digest, has no journal: its events are logged.
 func (s *Store) appendMailEvent(tx *bolt.Tx, m *OutboundMail, e dossier.Event) error {
+	if m.Dossier == "" {
+		s.logger.Info("mail "+string(e.Kind), "tenant", m.Tenant, "mail", m.ID, "kind", m.Kind,
+			"error", e.Fields["error"])
+		return nil
+	}
 	d, err := getDossier(tx, m.Dossier)
 	if err != nil {
 		return err
 	}
+	before := *d
+	if e.Kind == dossier.EventMailSent {
+		settleLetter(d, m, s.nowUTC())
+	}
 	if err := appendEvents(tx, d, []dossier.Event{e}, s.nowUTC()); err != nil {
 		return err
 	}
+	if d.Pending() != before.Pending() {
+		if err := replaceDueIndex(tx, &before, d); err != nil {
+			return err
+		}
+	}
 	return putDossier(tx, d)
+}
+
+// settleLetter records on d that m, just accepted by the relay, was its
+// AEE or ARE: a mail whose Kind is the due kind "aee" or "are" settles
+// that due date, which then leaves the due index.
+func settleLetter(d *dossier.Dossier, m *OutboundMail, now time.Time) {
+	switch dossier.DueKind(m.Kind) {
+	case dossier.DueAEE:
+		if d.AEESentAt.IsZero() {
+			d.AEESentAt = now
+		}
+	case dossier.DueARE:
+		if d.ARESentAt.IsZero() {
+			d.ARESentAt = now
+		}
+	}
 }
 
 // Mails returns the mails of a dossier in the order they were queued,

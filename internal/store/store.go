@@ -144,6 +144,12 @@ func initBuckets(db *bolt.DB) error {
 		if version > schemaVersion {
 			return fmt.Errorf("layout version %d is newer than %d: upgrade sved", version, schemaVersion)
 		}
+		if version < schemaVersion {
+			if err := migrate(tx, version); err != nil {
+				return err
+			}
+			return putJSON(meta, []byte("version"), schemaVersion)
+		}
 		return nil
 	})
 }

@@ -21,7 +21,10 @@ type OutboundMail struct {
 	ID      string `json:"id"` // unique, set by the store when empty
 	Dossier string `json:"dossier"`
 	Tenant  string `json:"tenant"`
-	// Kind names the letter: "aee", "forward", and later others.
+	// Kind names the letter: "aee", "forward", "alert"... A mail of kind
+	// "aee" or "are" (the due kinds of those letters) settles that due
+	// date of its dossier when the relay accepts it. Dossier is empty
+	// for a mail that belongs to no dossier, such as a daily digest.
 	Kind         string   `json:"kind"`
 	EnvelopeFrom string   `json:"envelope_from"` // "" is the null sender
 	Recipients   []string `json:"recipients"`
