@@ -51,12 +51,12 @@ func Classify(t *config.Tenant, intake []*config.IntakeAddress, envelopeFrom str
 	return d
 }
 
-// route returns the service of the first intake address that names one,
-// else the tenant's default service.
+// route returns the service of the first intake address that names one
+// or whose nature names one, else the tenant's default service.
 func route(t *config.Tenant, intake []*config.IntakeAddress) *config.Service {
 	for _, in := range intake {
-		if in.Service != "" {
-			if s := t.Service(in.Service); s != nil {
+		if in.Service != "" || in.Nature != "" {
+			if s := t.ServiceFor(in); s != nil {
 				return s
 			}
 		}

@@ -243,13 +243,20 @@ func (t *Tenant) Service(id string) *Service {
 }
 
 // ServiceFor returns the service that handles mail to in: the intake
-// address's own service, else the tenant's default_service, else the
-// first service. in may be nil. It returns nil only for a tenant with no
-// service, which Validate rejects.
+// address's own service, else the service of its nature, else the
+// tenant's default_service, else the first service. in may be nil. It
+// returns nil only for a tenant with no service, which Validate rejects.
 func (t *Tenant) ServiceFor(in *IntakeAddress) *Service {
 	if in != nil && in.Service != "" {
 		if s := t.Service(in.Service); s != nil {
 			return s
+		}
+	}
+	if in != nil && in.Nature != "" {
+		if n := t.Nature(in.Nature); n != nil {
+			if s := t.Service(n.Service); s != nil {
+				return s
+			}
 		}
 	}
 	if t.DefaultService != "" {
