@@ -67,6 +67,16 @@ type Data struct {
 
 	Attachments []Attachment
 	Text        string // text of the request
+
+	// Deadline is the due date an alert is about; nil in other letters.
+	Deadline *Deadline
+	// Decision is the implicit decision of the dossier, in the alert,
+	// the decision notice and the attestation; nil when the dossier has
+	// no regime that leads to one.
+	Decision *Decision
+	// Today is the date the letter is written, as "vendredi 4 décembre
+	// 2026", in the attestation.
+	Today string
 }
 
 // Attachment is one file received with a request, as a letter lists it.

@@ -21,29 +21,18 @@ func (r *Renderer) FollowUp(t *config.Tenant, d *dossier.Dossier, svc *config.Se
 	if m == nil {
 		return store.OutboundMail{}, fmt.Errorf("follow-up of dossier %s: missing message", d.Ref)
 	}
-	if svc == nil || svc.Mailbox == "" {
-		return store.OutboundMail{}, fmt.Errorf("follow-up of dossier %s: missing service mailbox", d.Ref)
-	}
-	to, err := parseMailbox(svc)
+	p, err := serviceParties(t, svc)
 	if err != nil {
-		return store.OutboundMail{}, err
-	}
-	from, err := tenantFrom(t)
-	if err != nil {
-		return store.OutboundMail{}, err
-	}
-	loc, err := tenantLocation(t)
-	if err != nil {
-		return store.OutboundMail{}, err
+		return store.OutboundMail{}, fmt.Errorf("follow-up of dossier %s: %w", d.Ref, err)
 	}
 
-	data := newData(t, d, svc, from, loc)
+	data := newData(t, d, svc, p.from, p.loc)
 	data.Subject = m.Subject
-	data.setReceived(now, loc)
+	data.setReceived(now, p.loc)
 	data.setRequester(m.Sender)
 	data.WarningCount = len(m.Warnings)
 	data.Text = m.Text
 	var parts []message.Part
 	data.Attachments, parts = forwardedParts(m)
-	return r.staffLetter(KindFollowUp, t, d, data, staffMail(t, d, from, m.Sender, to), parts, now.In(loc))
+	return r.staffLetter(KindFollowUp, t, d, data, staffMail(t, d, p.from, m.Sender, p.to), parts, now.In(p.loc))
 }

@@ -48,9 +48,6 @@ func (s AckStatus) reason() (string, error) {
 // written as AckNoSender.
 func (r *Renderer) Forward(t *config.Tenant, d *dossier.Dossier, svc *config.Service,
 	m *message.Message, now time.Time, ack AckStatus) (store.OutboundMail, error) {
-	if svc == nil || svc.Mailbox == "" {
-		return store.OutboundMail{}, fmt.Errorf("forward of dossier %s: no service mailbox", d.Ref)
-	}
 	if d.Requester.Addr == "" {
 		ack = AckNoSender
 	}
@@ -58,20 +55,12 @@ func (r *Renderer) Forward(t *config.Tenant, d *dossier.Dossier, svc *config.Ser
 	if err != nil {
 		return store.OutboundMail{}, fmt.Errorf("forward of dossier %s: %w", d.Ref, err)
 	}
-	to, err := parseMailbox(svc)
+	p, err := serviceParties(t, svc)
 	if err != nil {
-		return store.OutboundMail{}, err
-	}
-	from, err := tenantFrom(t)
-	if err != nil {
-		return store.OutboundMail{}, err
-	}
-	loc, err := tenantLocation(t)
-	if err != nil {
-		return store.OutboundMail{}, err
+		return store.OutboundMail{}, fmt.Errorf("forward of dossier %s: %w", d.Ref, err)
 	}
 
-	data := newData(t, d, svc, from, loc)
+	data := newData(t, d, svc, p.from, p.loc)
 	data.AckSent = ack == AckSent
 	data.AckReason = reason
 	var parts []message.Part
@@ -79,14 +68,14 @@ func (r *Renderer) Forward(t *config.Tenant, d *dossier.Dossier, svc *config.Ser
 		data.Text = m.Text
 		data.Attachments, parts = forwardedParts(m)
 	}
-	return r.staffLetter(KindForward, t, d, data, staffMail(t, d, from, d.Requester, to), parts, now.In(loc))
+	return r.staffLetter(KindForward, t, d, data, staffMail(t, d, p.from, d.Requester, p.to), parts, now.In(p.loc))
 }
 
 // staffLetter renders the letter kind with data into out, which
 // staffMail prepared, attaches parts and queues it.
 func (r *Renderer) staffLetter(kind string, t *config.Tenant, d *dossier.Dossier, data *Data,
 	out *message.Outgoing, parts []message.Part, date time.Time) (store.OutboundMail, error) {
-	subject, text, html, err := r.render(kind, data)
+	subject, text, html, err := r.render(kind, d.Ref, data)
 	if err != nil {
 		return store.OutboundMail{}, err
 	}

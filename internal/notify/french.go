@@ -30,6 +30,11 @@ func frenchDate(t time.Time) string {
 		strconv.Itoa(t.Year())
 }
 
+// FrenchDate formats a civil date as "vendredi 4 décembre 2026".
+func FrenchDate(d deadline.Date) string {
+	return frenchCivilDate(d)
+}
+
 // frenchCivilDate formats a civil date like frenchDate does.
 func frenchCivilDate(d deadline.Date) string {
 	return frenchDate(time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC))

@@ -1,7 +1,10 @@
 // Package notify writes the French letters that sved sends. The accusé
-// d'enregistrement électronique (AEE) goes to the requester. The forward
-// of a request and the forward of a follow-up message (complément), which
-// a requester sends to an existing dossier, go to the service in charge.
+// d'enregistrement électronique (AEE) and the attestation of implicit
+// acceptance (CRPA L232-3) go to the requester. The forward of a
+// request, the forward of a follow-up message (complément) that a
+// requester sends to an existing dossier, the alerts before and after a
+// due date, the notice that an implicit decision is born, and the daily
+// digest go to the service in charge.
 //
 // Each letter is three templates, embedded in the binary: NAME.subject.tmpl
 // and NAME.txt.tmpl (text/template) and NAME.html.tmpl (html/template).
@@ -31,14 +34,26 @@ const (
 	KindAEE      = "aee"
 	KindForward  = "forward"
 	KindFollowUp = "complement"
+	// KindAlert warns a service of a due date; KindImplicit tells it that
+	// an implicit decision is born; KindDigest is its daily summary.
+	KindAlert    = "alert"
+	KindImplicit = "implicit"
+	KindDigest   = "digest"
+	// KindAttestation is the attestation of implicit acceptance (CRPA
+	// L232-3) for the requester.
+	KindAttestation = "attestation"
 )
 
 // templateNames gives, for each letter kind, the base name of its
 // template files, which New loads.
 var templateNames = map[string]string{
-	KindAEE:      "aee",
-	KindForward:  "forward",
-	KindFollowUp: "followup",
+	KindAEE:         "aee",
+	KindForward:     "forward",
+	KindFollowUp:    "followup",
+	KindAlert:       "alert",
+	KindImplicit:    "implicit",
+	KindDigest:      "digest",
+	KindAttestation: "attestation",
 }
 
 // executor is the method that text/template and html/template share.
@@ -127,14 +142,15 @@ var funcs = texttemplate.FuncMap{
 	"count": frenchCount,
 }
 
-// render executes the three templates of the letter of the given kind.
-func (r *Renderer) render(kind string, data *Data) (subject, text, html string, err error) {
+// render executes the three templates of the letter of the given kind
+// with data; ref names the dossier, or the digest, in errors.
+func (r *Renderer) render(kind, ref string, data any) (subject, text, html string, err error) {
 	letter := templateNames[kind]
 	out := make([]string, 3)
 	for i, suffix := range []string{".subject.tmpl", ".txt.tmpl", ".html.tmpl"} {
 		var buf bytes.Buffer
 		if err := r.templates[letter+suffix].Execute(&buf, data); err != nil {
-			return "", "", "", fmt.Errorf("render %s%s for dossier %s: %w", letter, suffix, data.Ref, err)
+			return "", "", "", fmt.Errorf("render %s%s for %s: %w", letter, suffix, ref, err)
 		}
 		out[i] = buf.String()
 	}
