@@ -453,13 +453,26 @@ func TestInflightBudgetDefersMessage(t *testing.T) {
 	first.cmd("RCPT TO:<contact@ville.example.fr>", "250")
 	first.cmd("DATA", "354")
 	io.WriteString(first.conn, body("x"))
-	time.Sleep(200 * time.Millisecond)
 
+	// The server counts the first message's bytes as it reads them, which
+	// may take a moment on a loaded machine: until then the second
+	// message still fits and is stored.
 	second := dial(t, addr)
 	second.cmd("EHLO client.example.org", "250")
-	second.cmd("MAIL FROM:<b@example.org>", "250")
-	second.cmd("RCPT TO:<contact@ville.example.fr>", "250")
-	second.data(body("y"), "451 4.3.1")
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		second.cmd("MAIL FROM:<b@example.org>", "250")
+		second.cmd("RCPT TO:<contact@ville.example.fr>", "250")
+		second.cmd("DATA", "354")
+		io.WriteString(second.conn, body("y")+".\r\n")
+		got := second.reply()
+		if strings.HasPrefix(got[strings.LastIndex(got, "\n")+1:], "451 4.3.1") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("second message got %q for 10s, want 451 4.3.1", got)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 
 	// Once the first message ends, its bytes are free again.
 	io.WriteString(first.conn, ".\r\n")
