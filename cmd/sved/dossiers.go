@@ -73,27 +73,15 @@ func newDossiersCommand(g *globals) *cobra.Command {
 		Short: "Show a dossier: metadata, attachments, journal and mails",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := g.loadConfig()
+			cfg, d, err := loadDossier(g, args[0])
 			if err != nil {
-				return err
-			}
-			r, closeFn, err := openReader(cfg, g)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			d, err := r.details(strings.ToUpper(strings.TrimSpace(args[0])))
-			if err != nil {
-				if err == store.ErrNotFound {
-					return fmt.Errorf("dossier %s not found", args[0])
-				}
 				return err
 			}
 			printDetails(cmd.OutOrStdout(), cfg, d)
 			return nil
 		},
 	}
-	cmd.AddCommand(list, show)
+	cmd.AddCommand(list, show, newAttestationCommand(g))
 	return cmd
 }
 
@@ -139,6 +127,28 @@ func openReader(cfg *config.Config, g *globals) (*reader, func(), error) {
 		details: func(ref string) (*control.Details, error) { return control.LoadDetails(st, ref) },
 	}
 	return r, func() { st.Close() }, nil
+}
+
+// loadDossier reads the dossier whose reference is ref, in any case,
+// from the running daemon or the store file.
+func loadDossier(g *globals, ref string) (*config.Config, *control.Details, error) {
+	cfg, err := g.loadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	r, closeFn, err := openReader(cfg, g)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer closeFn()
+	d, err := r.details(strings.ToUpper(strings.TrimSpace(ref)))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, fmt.Errorf("dossier %s not found", ref)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, d, nil
 }
 
 // localTime formats t in the tenant's zone.
@@ -196,9 +206,13 @@ func printDetails(out io.Writer, cfg *config.Config, det *control.Details) {
 	row("Nature", orValue(d.Nature, "(to be qualified)"))
 	row("Regime", orValue(string(d.Regime), "(to be qualified)"))
 	row("Delai", orValue(d.Delai.String(), "(none)"))
-	row("AEE due", orValue(d.AEEDue.String(), "(none)"))
-	row("ARE due", orValue(d.AREDue.String(), "(none)"))
-	row("Implicit decision", orValue(d.ImplicitDecision.String(), "(none)"))
+	row("AEE due", orValue(d.AEEDue.String(), "(none)")+sentNote(cfg, d.Tenant, d.AEESentAt))
+	row("ARE due", orValue(d.AREDue.String(), "(none)")+sentNote(cfg, d.Tenant, d.ARESentAt))
+	decision := orValue(d.ImplicitDecision.String(), "(none)")
+	if !d.DecidedAt.IsZero() {
+		decision += ", born (recorded " + localTime(cfg, d.Tenant, d.DecidedAt) + ")"
+	}
+	row("Implicit decision", decision)
 	for _, p := range d.Pieces {
 		row("Pieces requested", fmt.Sprintf("%s, granted %s, received %s", p.Requested, p.Granted,
 			orValue(p.Received.String(), "(missing)")))
@@ -241,6 +255,14 @@ func printDetails(out io.Writer, cfg *config.Config, det *control.Details) {
 		}
 		fmt.Fprintln(out)
 	}
+}
+
+// sentNote says when a letter went out, or nothing while it is due.
+func sentNote(cfg *config.Config, tenant string, at time.Time) string {
+	if at.IsZero() {
+		return ""
+	}
+	return ", sent " + localTime(cfg, tenant, at)
 }
 
 func section(out io.Writer, title string, n int) {

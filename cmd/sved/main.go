@@ -47,6 +47,7 @@ func newRootCommand() *cobra.Command {
 		newCheckConfigCommand(g),
 		newIngestCommand(g),
 		newDossiersCommand(g),
+		newStatsCommand(g),
 	)
 	return root
 }

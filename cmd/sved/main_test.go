@@ -76,6 +76,10 @@ const e2eTenant = `
         label: Demande d'information
         service: accueil
         regime: aucun
+    # The scheduler's digest would add mails to the outboxes that the
+    # tests count; TestServeSchedules turns it on.
+    digest:
+      at: "off"
 `
 
 const e2eSecondTenant = `
@@ -97,6 +101,10 @@ const e2eSecondTenant = `
         label: Demande d'information
         service: secretariat
         regime: aucun
+    # The scheduler's digest would add mails to the outboxes that the
+    # tests count; TestServeSchedules turns it on.
+    digest:
+      at: "off"
 `
 
 // env is one test's configuration and data folder.

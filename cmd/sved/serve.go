@@ -22,6 +22,7 @@ import (
 	"github.com/sved-project/sved/internal/intake"
 	"github.com/sved-project/sved/internal/notify"
 	"github.com/sved-project/sved/internal/outbound"
+	"github.com/sved-project/sved/internal/schedule"
 	"github.com/sved-project/sved/internal/smtp"
 	"github.com/sved-project/sved/internal/store"
 )
@@ -63,6 +64,7 @@ type services struct {
 	pipeline *intake.Pipeline
 	worker   *outbound.Worker
 	smtp     *smtp.Server
+	schedule *schedule.Scheduler
 }
 
 // gcPercent is the garbage collector's target for the daemon when the
@@ -108,7 +110,7 @@ func serve(configPath string, cfg *config.Config, log *slog.Logger) error {
 	go reloadOnHangup(ctx, hup, configPath, &current, log)
 
 	var wg sync.WaitGroup
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	run := func(name string, f func() error) {
 		wg.Add(1)
 		go func() {
@@ -121,6 +123,10 @@ func serve(configPath string, cfg *config.Config, log *slog.Logger) error {
 	workerCtx, stopWorker := context.WithCancel(context.Background())
 	defer stopWorker()
 	run("outbound worker", func() error { return svc.worker.Run(workerCtx) })
+	run("scheduler", func() error {
+		svc.schedule.Run(workerCtx)
+		return nil
+	})
 	run("control socket", func() error {
 		return control.Listen(ctx, filepath.Join(cfg.DataDir, control.SocketName), st, svc.pipeline, log)
 	})
@@ -182,7 +188,8 @@ func buildServices(getConfig func() *config.Config, st *store.Store, log *slog.L
 	if err != nil {
 		return nil, err
 	}
-	return &services{store: st, pipeline: pipeline, worker: worker, smtp: server}, nil
+	sched := schedule.New(getConfig, st, renderer, log, nil)
+	return &services{store: st, pipeline: pipeline, worker: worker, smtp: server, schedule: sched}, nil
 }
 
 // reloadOnHangup swaps in a new configuration on each SIGHUP when it is

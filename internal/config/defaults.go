@@ -49,6 +49,7 @@ func (c *Config) applyDefaults(baseDir string) {
 
 	c.SMTP.applyDefaults()
 	c.Outbound.applyDefaults(c.DataDir)
+	c.Scheduler.applyDefaults()
 	for _, t := range c.Tenants {
 		if t != nil {
 			t.applyDefaults()
@@ -149,6 +150,8 @@ func (t *Tenant) applyDefaults() {
 	if t.AckLimitPerDay == 0 {
 		t.AckLimitPerDay = DefaultAckLimitPerDay
 	}
+	t.Alerts.applyDefaults()
+	t.Digest.applyDefaults()
 	for _, n := range t.Natures {
 		if n != nil && n.Delai == "" {
 			n.Delai = DefaultDelai

@@ -13,8 +13,9 @@ type Config struct {
 	DataDir  string `mapstructure:"data_dir"`
 	Hostname string `mapstructure:"hostname"` // announced in SMTP and used in Message-IDs
 
-	SMTP     SMTP     `mapstructure:"smtp"`
-	Outbound Outbound `mapstructure:"outbound"`
+	SMTP      SMTP      `mapstructure:"smtp"`
+	Outbound  Outbound  `mapstructure:"outbound"`
+	Scheduler Scheduler `mapstructure:"scheduler"`
 
 	Tenants []*Tenant `mapstructure:"collectivites"`
 }
@@ -102,6 +103,11 @@ type Tenant struct {
 	// dates skip; Calendar returns the calendar built from them.
 	CalendarOptions CalendarConfig `mapstructure:"calendar"`
 	calendar        *deadline.Calendar
+
+	// Alerts sets when the services are warned of a coming due date,
+	// and Digest when they get their daily summary.
+	Alerts Alerts `mapstructure:"alerts"`
+	Digest Digest `mapstructure:"digest"`
 }
 
 // IntakeAddress is a public address of the tenant that feeds sved.

@@ -21,6 +21,7 @@ func (c *Config) Validate() error {
 	c.validateGlobal(&p)
 	c.SMTP.validate(&p)
 	c.Outbound.validate(&p)
+	c.Scheduler.validate(&p)
 	c.validateTenants(&p)
 	c.validateMailboxLoops(&p)
 	return p.err()

@@ -120,6 +120,8 @@ func (t *Tenant) validate(p *problems, path string, idx *tenantIndex) {
 	}
 	t.validateNatures(p, path)
 	checkNotNegative(p, path+".ack_limit_per_day", int64(t.AckLimitPerDay))
+	t.Alerts.validate(p, path+".alerts")
+	t.Digest.validate(p, path+".digest")
 }
 
 func (t *Tenant) validateTimeZone(p *problems, path string) {
