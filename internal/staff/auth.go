@@ -10,8 +10,8 @@ import (
 	"github.com/emersion/go-msgauth/authres"
 )
 
-// Verdict is the conclusion drawn from the receiving hop's authentication results on
-// the From address of a reply.
+// Verdict is the conclusion drawn from the receiving hop's
+// authentication results on the From address of a reply.
 type Verdict int
 
 const (

@@ -13,10 +13,10 @@ import (
 // Outlook on the web and new Outlook ("appendonsend", "divRplyFwdMsg",
 // "mail-editor-reference-message-container") and Zimbra ("zwchr").
 var historyIDs = map[string]bool{
-	"appendonsend":                           true,
-	"divRplyFwdMsg":                          true,
+	"appendonsend":  true,
+	"divRplyFwdMsg": true,
 	"mail-editor-reference-message-container": true,
-	"zwchr":                                  true,
+	"zwchr": true,
 }
 
 // quoteClasses are the classes of elements that contain a quote and
