@@ -5,11 +5,11 @@
 //
 // # Replying to a dossier
 //
-// Staff reply to a dossier from their usual mail client, by replying to
-// the forward that sved sent to their service. A reply without any
-// command is relayed to the requester as it is: the text the staff
-// member wrote, signature and attachments included, without the quoted
-// forward and with internal addresses hidden.
+// Staff reply, from their usual mail client, to the forward that sved
+// sent to their service. A reply without any command is relayed to the
+// requester as it is: the text the staff member wrote, signature and
+// attachments included, without the quoted forward and with internal
+// addresses hidden.
 //
 // To move the dossier through its legal states, write one or more
 // commands on the first lines of the reply, one per line, then a blank
@@ -103,6 +103,9 @@
 //     whose verdict is VerdictFail, is not staff. Such a reply is stored
 //     and reported, never relayed, never obeyed.
 //  3. TrimQuoted on the text body, then Parse on the result.
-//  4. For the relay, TrimQuotedHTML on the HTML body, then Redact or
-//     RedactHTML to hide the internal addresses that the caller names.
+//  4. A plain reply is relayed as TrimQuoted text and TrimQuotedHTML
+//     HTML, each passed through Redact or RedactHTML to hide the
+//     internal addresses that the caller names. A reply with commands
+//     sends a letter that carries Reply.Text only, because its HTML body
+//     still holds the command lines.
 package staff

@@ -31,9 +31,10 @@ var headerField = regexp.MustCompile(`^\*?(de|from|envoye|sent|date|a|to|cc|obje
 
 // forwardStart matches the first lines of the forwards sved sends to
 // services ("Nouvelle demande : REF", "Complément reçu pour le dossier
-// REF"), folded, for clients that paste the forward below the reply
-// without quoting it.
-var forwardStart = regexp.MustCompile(`^(?:nouvelle demande :|complement recu pour le dossier) [a-z0-9]+-\d{4}-\d+$`)
+// REF"), folded and possibly in bold ("*...*" in text made from HTML),
+// for clients that paste the forward below the reply without quoting it.
+var forwardStart = regexp.MustCompile(
+	`^\*?(?:nouvelle demande :|complement recu pour le dossier) [a-z0-9]+-\d{4}-\d+\*?$`)
 
 // TrimQuoted returns the text a staff member wrote in a reply, their
 // signature included, without the quoted history. text is the

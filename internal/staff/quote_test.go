@@ -83,6 +83,11 @@ func TestTrimQuoted(t *testing.T) {
 			want: "#enregistrer",
 		},
 		{
+			name: "sved forward in bold, made from HTML",
+			text: "Vu.\n\n*Nouvelle demande : SAINTEX-2026-000001*\n\nBonjour",
+			want: "Vu.",
+		},
+		{
 			name: "sved forward requester marker",
 			text: "Réponse\n\n----- Message du demandeur -----\n\nBonjour",
 			want: "Réponse",

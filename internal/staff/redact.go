@@ -18,9 +18,10 @@ var addressPattern = regexp.MustCompile(`(?i)<?(?:mailto:)?([a-z0-9.!#$%&'*+/=?^
 	`{|}~-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+)>?`)
 
 // Redact replaces in text every address for which internal reports
-// true, with its angle brackets or "mailto:", by HiddenAddress. The
-// caller decides what is internal: the dossier's reply address, service
-// mailboxes, staff addresses.
+// true, with its angle brackets or "mailto:", by HiddenAddress.
+// internal gets the address lower-cased. The caller decides what is
+// internal: the dossier's reply address, service mailboxes, staff
+// addresses.
 func Redact(text string, internal func(addr string) bool) string {
 	return addressPattern.ReplaceAllStringFunc(text, func(match string) string {
 		addr := addressPattern.FindStringSubmatch(match)[1]

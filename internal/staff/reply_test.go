@@ -63,6 +63,24 @@ func TestOutlookFrenchReply(t *testing.T) {
 	}
 }
 
+// TestOutlookHTMLOnlyReply trims the text that internal/message makes
+// from an HTML-only Outlook reply, where the header block is in bold.
+func TestOutlookHTMLOnlyReply(t *testing.T) {
+	html := readMail(t, filepath.Join("testdata", "outlook-fr-reply.eml")).HTML
+	m := message.Parse([]byte("From: paul.martin@saint-exemple.example.fr\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: text/html; charset=utf-8\r\n\r\n" + html))
+	if !strings.Contains(m.Text, "*De\u00a0:*") {
+		t.Fatalf("the text made from HTML has no bold header block:\n%s", m.Text)
+	}
+	text := TrimQuoted(m.Text)
+	if !strings.HasSuffix(text, "01 23 45 67 89") {
+		t.Errorf("TrimQuoted =\n%s\nwant it to end with the signature", text)
+	}
+	if _, err := Parse(text); err != nil {
+		t.Errorf("Parse: %v", err)
+	}
+}
+
 func TestThunderbirdReplyWrappedAttribution(t *testing.T) {
 	m := readMail(t, filepath.Join("testdata", "thunderbird-reply.eml"))
 
