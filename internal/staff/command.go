@@ -89,8 +89,9 @@ func LookupKind(word string) (Kind, bool) {
 	return k, ok
 }
 
-// WritesToRequester reports whether the command sends a letter to the
-// requester: every command except #service, #nature and #note.
+// WritesToRequester reports whether the command may send the requester
+// a letter: every command except #service, #nature and #note. A reply
+// may carry one such command, or #enregistrer with #pieces.
 func (k Kind) WritesToRequester() bool {
 	switch k {
 	case KindService, KindNature, KindNote:

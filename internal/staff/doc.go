@@ -72,11 +72,13 @@
 //
 // # What reaches the requester
 //
-// #enregistrer, #refuser, #pieces, #transmettre, #clore and
-// #attestation each send the requester a letter, and the message below
-// the commands, if any, goes with it. A reply may carry only one of
-// them, except #enregistrer with #pieces: the receipt then lists the
-// missing documents, as article L114-5 of the CRPA allows.
+// #enregistrer, #refuser, #pieces, #transmettre and #attestation each
+// send the requester a letter, and the message below the commands, if
+// any, goes with it. #clore sends the message below it as the express
+// answer; written alone, it closes the dossier and sends nothing. A
+// reply may carry only one of these six commands, except #enregistrer
+// with #pieces: the receipt then lists the missing documents, as
+// article L114-5 of the CRPA allows.
 //
 // #service, #nature and #note write nothing to the requester. A reply
 // that carries only these commands is internal: its message is kept in

@@ -177,3 +177,35 @@ func TestCorpusTrimAll(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkOutlookReply measures the work on the text of one staff
+// reply: trimming the quoted history and parsing the commands.
+func BenchmarkOutlookReply(b *testing.B) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "outlook-fr-reply.eml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := message.Parse(raw)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(TrimQuoted(m.Text)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkOutlookReplyHTML measures trimming and sanitizing the HTML
+// body of one staff reply.
+func BenchmarkOutlookReplyHTML(b *testing.B) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "outlook-fr-reply.eml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := message.Parse(raw)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := TrimQuotedHTML(m.HTML); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
