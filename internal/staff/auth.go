@@ -77,8 +77,9 @@ func ReadHeader(raw []byte) (textproto.Header, error) {
 // their organizational domains, computed with the public suffix list of
 // golang.org/x/net/publicsuffix, are equal.
 func Authenticate(h textproto.Header, from string, trusted []string) Authentication {
-	_, domain, ok := strings.Cut(strings.ToLower(trimSpace(from)), "@")
-	if !ok || domain == "" {
+	from = strings.ToLower(trimSpace(from))
+	domain := domainOf(from)
+	if !strings.Contains(from, "@") || domain == "" {
 		return Authentication{VerdictNone, "no From domain"}
 	}
 	results, found := trustedResults(h, trusted)
