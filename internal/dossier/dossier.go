@@ -36,11 +36,24 @@ const (
 	// délai ended without an express answer: the collectivité rejected
 	// it implicitly (CRPA L231-4), and the délais de recours run.
 	StateImplicitRejection State = "rejet_implicite"
+	// StateRegistered is a request that staff registered: the ARE went
+	// or goes out, and the service instructs it until an express answer
+	// or the implicit decision.
+	StateRegistered State = "enregistre"
+	// StateRefused is a request that staff refused with a reason (out of
+	// scope, abusive, duplicate), told to the requester.
+	StateRefused State = "refuse"
+	// StateTransferred is a request sent on to the competent authority
+	// (CRPA L114-2): the requester was told, and sved runs no
+	// implicit-decision clock for it.
+	StateTransferred State = "transmis"
+	// StateClosed is a dossier closed after an express answer.
+	StateClosed State = "clos"
 )
 
 // States lists every state, in the order the CLI shows them.
-var States = []State{StateReceived, StateAutomatic, StateQuarantined,
-	StateImplicitAccord, StateImplicitRejection}
+var States = []State{StateReceived, StateRegistered, StateAutomatic, StateQuarantined,
+	StateImplicitAccord, StateImplicitRejection, StateRefused, StateTransferred, StateClosed}
 
 // Valid reports whether s is a known state.
 func (s State) Valid() bool {

@@ -64,6 +64,8 @@ type PiecesRequest struct {
 	// Received is the day the last requested piece arrived, or the zero
 	// Date while one is missing.
 	Received deadline.Date `json:"received,omitzero"`
+	// Items lists the missing pieces as staff wrote them.
+	Items []string `json:"items,omitempty"`
 }
 
 // Due is the set of due dates of a dossier. A zero Date means that the
@@ -125,14 +127,14 @@ func ComputeDue(cal *deadline.Calendar, received time.Time, regime Regime, delai
 // decision, so they have none. A dossier whose implicit decision is
 // born may still owe its AEE or ARE.
 func (s State) HasDeadlines() bool {
-	return s == StateReceived || s.Implicit()
+	return s.AwaitsDecision() || s.Implicit()
 }
 
 // AwaitsDecision reports whether a dossier in state s waits for a
 // decision, express or implicit, so that its implicit-decision date is
 // still ahead of it.
 func (s State) AwaitsDecision() bool {
-	return s == StateReceived
+	return s == StateReceived || s == StateRegistered
 }
 
 // Implicit reports whether s is the state of an implicit decision.

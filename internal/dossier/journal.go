@@ -25,6 +25,21 @@ const (
 
 	EventImplicitDecision EventKind = "implicit_decision" // the délai ended without an express answer
 	EventAlert            EventKind = "alert"             // the service was warned of a due date
+
+	// Staff actions, each with the staff address as actor.
+	EventRegistered     EventKind = "registered"       // the request was registered; the ARE is queued
+	EventRefused        EventKind = "refused"          // the request was refused with a reason
+	EventTransferred    EventKind = "transferred"      // the dossier went to the competent authority
+	EventServiceChanged EventKind = "service_changed"  // another service took the dossier
+	EventNote           EventKind = "note"             // an internal note
+	EventClosed         EventKind = "closed"           // closed after an express answer
+	EventReplyRelayed   EventKind = "reply_relayed"    // a staff reply was relayed to the requester
+	EventAttestation    EventKind = "attestation"      // the L232-3 attestation was queued
+	EventRejected       EventKind = "command_rejected" // a staff command was not carried out
+	// EventSuspicious is a message that tried to act on the dossier
+	// without the right to: not from staff, a forged staff sender, or a
+	// reply address of another dossier. It was stored and reported.
+	EventSuspicious EventKind = "suspicious_message"
 )
 
 // Event is one entry of a dossier's append-only journal. Each event

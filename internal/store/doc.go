@@ -29,6 +29,7 @@
 //	mail_by_dossier     REF 0 N -> ID (N counts the dossier's mails from 1)
 //	due                 YYYYMMDD 0 KIND 0 REF -> empty, KIND is aee, are or decision
 //	once                NAME -> time the named change was written (alerts, digests)
+//	message_ids         TENANT 0 MESSAGEID -> REF, every Message-ID a journal event names
 //
 // Raw messages (up to 25 MiB) and mail contents live in their own
 // buckets, so listing dossiers and walking the queue never read them.

@@ -42,7 +42,7 @@ func appendEvents(tx *bolt.Tx, d *dossier.Dossier, events []dossier.Event, now t
 		last = &e
 	}
 	d.EventCount = last.Seq + 1
-	return nil
+	return indexMessageIDs(tx, d, events)
 }
 
 // lastEvent reads the dossier's last stored event, or nil when the

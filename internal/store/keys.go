@@ -31,6 +31,7 @@ var (
 	bucketMailByDossier    = []byte("mail_by_dossier")
 	bucketDue              = []byte("due")
 	bucketOnce             = []byte("once")
+	bucketMessageIDs       = []byte("message_ids")
 )
 
 var allBuckets = [][]byte{
@@ -38,14 +39,14 @@ var allBuckets = [][]byte{
 	bucketDedup, bucketMessageDedup, bucketTokens, bucketCounters,
 	bucketIndexAll, bucketIndexTenant, bucketIndexState, bucketIndexTenantState,
 	bucketMails, bucketMailRaw, bucketMailDue, bucketMailByDossier,
-	bucketDue, bucketOnce,
+	bucketDue, bucketOnce, bucketMessageIDs,
 }
 
 // schemaVersion is stored under meta/"version". Open rejects a file
 // written by a newer layout and upgrades an older one (see migrations).
 // Version 2 records sent AEEs on the dossier and drops them from the
-// due index.
-const schemaVersion = 2
+// due index; version 3 indexes the Message-IDs of the journals.
+const schemaVersion = 3
 
 // keySep separates the text parts of a composite key. No tenant name,
 // reference, state, token or dedup key may contain it.

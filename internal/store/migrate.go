@@ -14,6 +14,7 @@ import (
 // transaction that Open runs; migrations[N-2] does the step to N.
 var migrations = []func(tx *bolt.Tx) error{
 	settleSentAEEs,
+	indexJournalMessageIDs,
 }
 
 // migrate runs the steps from layout version from to schemaVersion.
@@ -81,4 +82,26 @@ func aeeSentEvent(tx *bolt.Tx, ref string) (*dossier.Event, error) {
 		}
 	}
 	return nil, nil
+}
+
+// indexJournalMessageIDs is the step to layout 3: the Message-IDs that
+// the journals name are indexed for threading.
+func indexJournalMessageIDs(tx *bolt.Tx) error {
+	return tx.Bucket(bucketDossiers).ForEach(func(k, v []byte) error {
+		var d dossier.Dossier
+		if err := json.Unmarshal(v, &d); err != nil {
+			return fmt.Errorf("dossier %s: %w", k, err)
+		}
+		var events []dossier.Event
+		prefix := prefixKey(d.Ref)
+		c := tx.Bucket(bucketJournal).Cursor()
+		for jk, jv := c.Seek(prefix); jk != nil && bytes.HasPrefix(jk, prefix); jk, jv = c.Next() {
+			var e dossier.Event
+			if err := json.Unmarshal(jv, &e); err != nil {
+				return fmt.Errorf("journal of %s: %w", d.Ref, err)
+			}
+			events = append(events, e)
+		}
+		return indexMessageIDs(tx, &d, events)
+	})
 }
