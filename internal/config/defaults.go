@@ -87,6 +87,11 @@ func (c *Config) resolvePaths(baseDir string) {
 	if dir, ok := strings.CutPrefix(c.Outbound.Transport, transportDirPrefix); ok && dir != "" {
 		c.Outbound.Transport = transportDirPrefix + abs(dir)
 	}
+	for _, t := range c.Tenants {
+		if t != nil {
+			t.Templates = abs(t.Templates)
+		}
+	}
 }
 
 func (s *SMTP) applyDefaults() {

@@ -108,6 +108,15 @@ type Tenant struct {
 	// and Digest when they get their daily summary.
 	Alerts Alerts `mapstructure:"alerts"`
 	Digest Digest `mapstructure:"digest"`
+
+	// Templates is a folder of letter templates that replace the
+	// embedded ones of the same name for this tenant, or "".
+	Templates string `mapstructure:"templates"`
+	// TrustedAuthServIDs are the authserv-ids of the servers whose
+	// Authentication-Results headers sved believes: the MTA that
+	// receives the tenant's mail before sved. A staff reply whose From
+	// fails SPF or DKIM there is not treated as staff.
+	TrustedAuthServIDs []string `mapstructure:"trusted_authserv_ids"`
 }
 
 // IntakeAddress is a public address of the tenant that feeds sved.

@@ -122,6 +122,7 @@ func (t *Tenant) validate(p *problems, path string, idx *tenantIndex) {
 	checkNotNegative(p, path+".ack_limit_per_day", int64(t.AckLimitPerDay))
 	t.Alerts.validate(p, path+".alerts")
 	t.Digest.validate(p, path+".digest")
+	t.validateLetters(p, path)
 }
 
 func (t *Tenant) validateTimeZone(p *problems, path string) {

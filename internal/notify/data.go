@@ -77,6 +77,42 @@ type Data struct {
 	// Today is the date the letter is written, as "vendredi 4 décembre
 	// 2026", in the attestation.
 	Today string
+
+	// ServicePhone, ServicePostal and ServiceEmail are the contact
+	// details of the service in the ARE; ServiceEmail is the dossier's
+	// reply address, which reaches the service through sved.
+	ServicePhone  string
+	ServicePostal string
+	ServiceEmail  string
+
+	// Message is the text staff wrote to the requester, without the
+	// quoted history, in the letters that carry one; else "".
+	Message string
+	// Reason is the reason of a refusal or of a transfer.
+	Reason string
+	// Pieces is the request for missing pieces that the letter states,
+	// or nil.
+	Pieces *PiecesData
+	// Authority is the address a dossier was transferred to.
+	Authority string
+	// Problems and Help are the staff error reply's list of what was
+	// wrong and its list of commands.
+	Problems []string
+	Help     string
+	// Sender is the author of the message a letter reports or answers.
+	Sender string
+}
+
+// PiecesData describes a request for missing pieces.
+type PiecesData struct {
+	Items []string
+	Delai string // "15 jours"
+	// Due is the last day of the délai, "mardi 19 janvier 2027".
+	Due string
+	// Effect is what the request does to the implicit decision: "accord"
+	// (the délai starts only when the pieces arrive), "rejet" (it is
+	// suspended until then, for the délai at most), or "" (no decision).
+	Effect string
 }
 
 // Attachment is one file received with a request, as a letter lists it.

@@ -212,7 +212,7 @@ func (r *Renderer) AttestationLetter(t *config.Tenant, d *dossier.Dossier, svc *
 	data := newData(t, d, svc, from, loc)
 	data.Decision = decisionOf(t, d, t.Calendar())
 	data.Today = frenchDate(now.In(loc))
-	subject, text, html, err := r.render(KindAttestation, d.Ref, data)
+	subject, text, html, err := r.render(t, KindAttestation, d.Ref, data)
 	if err != nil {
 		return nil, err
 	}

@@ -88,7 +88,7 @@ func (r *Renderer) Digest(t *config.Tenant, svc *config.Service, data *DigestDat
 	data.Tenant = t.Name
 	data.Signature = tenantLabel(t, from)
 	data.Service = serviceName(svc)
-	subject, text, html, err := r.render(KindDigest, id, data)
+	subject, text, html, err := r.render(t, KindDigest, id, data)
 	if err != nil {
 		return store.OutboundMail{}, err
 	}

@@ -75,7 +75,7 @@ func (r *Renderer) Forward(t *config.Tenant, d *dossier.Dossier, svc *config.Ser
 // staffMail prepared, attaches parts and queues it.
 func (r *Renderer) staffLetter(kind string, t *config.Tenant, d *dossier.Dossier, data *Data,
 	out *message.Outgoing, parts []message.Part, date time.Time) (store.OutboundMail, error) {
-	subject, text, html, err := r.render(kind, d.Ref, data)
+	subject, text, html, err := r.render(t, kind, d.Ref, data)
 	if err != nil {
 		return store.OutboundMail{}, err
 	}

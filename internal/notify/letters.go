@@ -33,7 +33,7 @@ func (r *Renderer) AEE(t *config.Tenant, d *dossier.Dossier, svc *config.Service
 	}
 
 	data := newData(t, d, svc, from, loc)
-	subject, text, html, err := r.render(KindAEE, d.Ref, data)
+	subject, text, html, err := r.render(t, KindAEE, d.Ref, data)
 	if err != nil {
 		return store.OutboundMail{}, err
 	}

@@ -23,7 +23,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	texttemplate "text/template"
+
+	"github.com/sved-project/sved/internal/config"
 )
 
 //go:embed templates/*.tmpl
@@ -54,6 +57,15 @@ var templateNames = map[string]string{
 	KindImplicit:    "implicit",
 	KindDigest:      "digest",
 	KindAttestation: "attestation",
+
+	KindARE:            "are",
+	KindRefusal:        "refusal",
+	KindPieces:         "pieces",
+	KindTransferNotice: "transfer_notice",
+	KindReply:          "reply",
+	KindTransfer:       "transfer",
+	KindStaffError:     "staff_error",
+	KindSuspicious:     "suspicious",
 }
 
 // executor is the method that text/template and html/template share.
@@ -61,10 +73,20 @@ type executor interface {
 	Execute(w io.Writer, data any) error
 }
 
+// templateSet maps each template file name, e.g. "aee.txt.tmpl", to
+// its parsed template.
+type templateSet map[string]executor
+
 // Renderer builds the outgoing letters from templates parsed once.
 type Renderer struct {
 	hostname  string
-	templates map[string]executor // by file name, e.g. "aee.txt.tmpl"
+	templates templateSet
+
+	mu sync.Mutex
+	// tenantSets caches the sets of the tenants' template folders, by
+	// folder, so that a reloaded configuration that names another folder
+	// gets it parsed.
+	tenantSets map[string]templateSet
 }
 
 // New parses the embedded templates, each replaced by the file of the
@@ -81,18 +103,65 @@ func New(hostname, overrideDir string) (*Renderer, error) {
 		}
 	}
 
-	r := &Renderer{hostname: hostname, templates: map[string]executor{}}
-	for _, letter := range templateNames {
-		for _, suffix := range []string{".subject.tmpl", ".txt.tmpl", ".html.tmpl"} {
-			name := letter + suffix
-			tmpl, err := loadTemplate(name, overrideDir)
-			if err != nil {
-				return nil, err
-			}
-			r.templates[name] = tmpl
+	r := &Renderer{hostname: hostname, templates: templateSet{}, tenantSets: map[string]templateSet{}}
+	for _, name := range templateFiles() {
+		tmpl, err := loadTemplate(name, overrideDir)
+		if err != nil {
+			return nil, err
 		}
+		r.templates[name] = tmpl
 	}
 	return r, nil
+}
+
+// templateFiles lists the file names of every letter's templates.
+func templateFiles() []string {
+	var names []string
+	for _, letter := range templateNames {
+		for _, suffix := range []string{".subject.tmpl", ".txt.tmpl", ".html.tmpl"} {
+			names = append(names, letter+suffix)
+		}
+	}
+	return names
+}
+
+// CheckTenant parses the templates in the tenant's template folder, so
+// that a broken file is reported when the configuration is loaded
+// rather than when a letter is due.
+func (r *Renderer) CheckTenant(t *config.Tenant) error {
+	_, err := r.setFor(t)
+	return err
+}
+
+// setFor returns the templates of tenant t: the files of its template
+// folder, else the renderer's own.
+func (r *Renderer) setFor(t *config.Tenant) (templateSet, error) {
+	if t == nil || t.Templates == "" {
+		return r.templates, nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if set, ok := r.tenantSets[t.Templates]; ok {
+		return set, nil
+	}
+	if fi, err := os.Stat(t.Templates); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("templates of %s: %s is not a readable folder", t.ID, t.Templates)
+	}
+	set := templateSet{}
+	for _, name := range templateFiles() {
+		path := filepath.Join(t.Templates, name)
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			set[name] = r.templates[name]
+			continue
+		}
+		tmpl, err := loadTemplate(name, t.Templates)
+		if err != nil {
+			return nil, fmt.Errorf("templates of %s: %w", t.ID, err)
+		}
+		set[name] = tmpl
+	}
+	r.tenantSets[t.Templates] = set
+	return set, nil
 }
 
 // loadTemplate reads and parses one template, from overrideDir when it
@@ -143,13 +212,18 @@ var funcs = texttemplate.FuncMap{
 }
 
 // render executes the three templates of the letter of the given kind
-// with data; ref names the dossier, or the digest, in errors.
-func (r *Renderer) render(kind, ref string, data any) (subject, text, html string, err error) {
+// for tenant t with data; ref names the dossier, or the digest, in
+// errors.
+func (r *Renderer) render(t *config.Tenant, kind, ref string, data any) (subject, text, html string, err error) {
+	set, err := r.setFor(t)
+	if err != nil {
+		return "", "", "", err
+	}
 	letter := templateNames[kind]
 	out := make([]string, 3)
 	for i, suffix := range []string{".subject.tmpl", ".txt.tmpl", ".html.tmpl"} {
 		var buf bytes.Buffer
-		if err := r.templates[letter+suffix].Execute(&buf, data); err != nil {
+		if err := set[letter+suffix].Execute(&buf, data); err != nil {
 			return "", "", "", fmt.Errorf("render %s%s for %s: %w", letter, suffix, ref, err)
 		}
 		out[i] = buf.String()
