@@ -49,6 +49,7 @@ func (c *Config) applyDefaults(baseDir string) {
 
 	c.SMTP.applyDefaults()
 	c.Outbound.applyDefaults(c.DataDir)
+	c.applyFormDefaults(baseDir)
 	for _, t := range c.Tenants {
 		if t != nil {
 			t.applyDefaults()

@@ -21,7 +21,9 @@ func (c *Config) Validate() error {
 	c.validateGlobal(&p)
 	c.SMTP.validate(&p)
 	c.Outbound.validate(&p)
+	c.HTTP.validate(&p)
 	c.validateTenants(&p)
+	c.validateForms(&p)
 	c.validateMailboxLoops(&p)
 	return p.err()
 }
