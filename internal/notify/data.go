@@ -67,6 +67,11 @@ type Data struct {
 
 	Attachments []Attachment
 	Text        string // text of the request
+
+	// MissingIdentification names, in French ("votre adresse postale"),
+	// the identification fields that a web-form requester left empty
+	// although their requester type calls for them. Empty for mail.
+	MissingIdentification []string
 }
 
 // Attachment is one file received with a request, as a letter lists it.
@@ -96,6 +101,8 @@ func newData(t *config.Tenant, d *dossier.Dossier, svc *config.Service, from dos
 		Channel:      channelLabel(d.Channel),
 		ReplyAddress: d.ReplyAddress,
 		WarningCount: len(d.Warnings),
+
+		MissingIdentification: missingIdentification(d.Identification.Missing),
 	}
 	data.setReceived(d.ReceivedAt, loc)
 	if !d.AREDue.IsZero() {
