@@ -108,6 +108,7 @@ func (s *Server) Serve(l net.Listener) error {
 		err = s.srv.Serve(l)
 	}
 	if errors.Is(err, http.ErrServerClosed) {
+		s.log.Info("http listener stopped")
 		return nil
 	}
 	return err
