@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"time"
@@ -37,11 +38,14 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request) {
 	res, p := s.submit(w, r, cfg, req)
 	if p != nil {
 		s.logRejected(r, req, p)
-		if html && req.form != nil {
+		switch {
+		case html && req.form != nil:
 			s.renderFormError(w, req, p)
-			return
+		case html:
+			s.renderProblem(w, nil, p)
+		default:
+			writeProblem(w, p)
 		}
-		writeProblem(w, p)
 		return
 	}
 	if !res.Created {
@@ -227,7 +231,13 @@ func (s *Server) logRejected(r *http.Request, req *request, p *problem) {
 	for _, fe := range p.Errors {
 		attrs = append(attrs, "field", fe.Field)
 	}
-	s.log.Info("form submission rejected", attrs...)
+	// A client over its rate limit would otherwise log once per request
+	// it keeps sending.
+	level := slog.LevelInfo
+	if p.Status == http.StatusTooManyRequests {
+		level = slog.LevelDebug
+	}
+	s.log.Log(r.Context(), level, "form submission rejected", attrs...)
 }
 
 // created is the body of a 201 response.
