@@ -90,7 +90,7 @@ func (c *clock) Advance(d time.Duration) {
 
 // fixture is a server over a real store and pipeline.
 type fixture struct {
-	t       *testing.T
+	t       testing.TB
 	cfg     *config.Config
 	store   *store.Store
 	server  *Server
@@ -99,7 +99,7 @@ type fixture struct {
 	key     []byte
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	secretFile := filepath.Join(dir, "secret")
