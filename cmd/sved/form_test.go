@@ -116,7 +116,8 @@ func TestSignedFormWithCurlAndOpenSSL(t *testing.T) {
 	}
 
 	show := e.mustCLI("dossiers", "show", res["reference"])
-	for _, want := range []string{"form", "127.0.0.1"} {
+	for _, want := range []string{"form", "127.0.0.1", "Identification (form site-mairie)", "Last name:", "Durand",
+		"Postal address:", "12 rue Haute, 99990 Saint-Exemple"} {
 		if !strings.Contains(show, want) {
 			t.Errorf("dossiers show lacks %q:\n%s", want, show)
 		}
