@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -134,5 +135,33 @@ func appendConfig(t *testing.T, e *env, yaml string) {
 	defer f.Close()
 	if _, err := f.WriteString(yaml); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestReloadAddsForm(t *testing.T) {
+	requireTool(t, "curl")
+	e := newEnv(t, "")
+	appendConfig(t, e, "http:\n  listen: 127.0.0.1:0\n")
+	d := e.serve()
+	addr := d.waitHTTP(t)
+	page := func() string {
+		out, err := exec.Command("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+			"http://"+addr+"/forms/accueil-en-ligne").CombinedOutput()
+		if err != nil {
+			t.Fatalf("curl: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	if got := page(); got != "404" {
+		t.Fatalf("form before reload: status %s, want 404", got)
+	}
+
+	withForm := strings.Replace(readFile(t, e.config), "    natures:\n",
+		"    forms:\n      - {id: accueil-en-ligne, auth: public, natures: [information]}\n    natures:\n", 1)
+	os.WriteFile(e.config, []byte(withForm), 0o600)
+	d.cmd.Process.Signal(syscall.SIGHUP)
+	d.waitLog(t, "configuration reloaded")
+	if got := page(); got != "200" {
+		t.Errorf("form after reload: status %s, want 200", got)
 	}
 }
