@@ -221,6 +221,7 @@ func printDetails(out io.Writer, cfg *config.Config, det *control.Details) {
 	row("Reply address", d.ReplyAddress)
 	row("Raw message", fmt.Sprintf("%d bytes, SHA-256 %s", d.RawSize, d.RawSHA256))
 	w.Flush()
+	printIdentification(out, d.Identification)
 
 	section(out, "Warnings", len(d.Warnings))
 	for _, s := range d.Warnings {

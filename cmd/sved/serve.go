@@ -38,8 +38,8 @@ func newServeCommand(g *globals) *cobra.Command {
 		Long: `Run the daemon until SIGINT or SIGTERM.
 
 SIGHUP reloads the configuration file: the collectivites (addresses,
-services, natures) apply to the next message. data_dir, hostname, smtp
-and outbound are read only at start; a change to them is logged as a
+services, natures, forms) apply to the next message. data_dir,
+hostname, smtp, outbound and http are read only at start; a change to them is logged as a
 warning and needs a restart. An invalid file is logged and the running
 configuration is kept.`,
 		Args: cobra.NoArgs,
@@ -99,6 +99,11 @@ func serve(configPath string, cfg *config.Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("listen for SMTP on %s (smtp.listen): %w", cfg.SMTP.Listen, err)
 	}
+	web, err := newHTTPIntake(getConfig, st, svc.pipeline, log)
+	if err != nil {
+		listener.Close()
+		return err
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -131,6 +136,9 @@ func serve(configPath string, cfg *config.Config, log *slog.Logger) error {
 		return control.Listen(ctx, filepath.Join(cfg.DataDir, control.SocketName), st, svc.pipeline, log)
 	})
 	run("smtp listener", func() error { return svc.smtp.Serve(listener) })
+	if web != nil {
+		run("http listener", web.serve)
+	}
 
 	log.Info("sved started", "data_dir", cfg.DataDir, "tenants", len(cfg.Tenants),
 		"outbound", cfg.Outbound.Transport)
@@ -147,6 +155,9 @@ func serve(configPath string, cfg *config.Config, log *slog.Logger) error {
 	defer cancel()
 	if err := svc.smtp.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		log.Warn("smtp shutdown", "err", err)
+	}
+	if web != nil {
+		web.shutdown(shutdownCtx, log)
 	}
 	stopWorker()
 	wg.Wait()
@@ -227,5 +238,6 @@ func restartKeys(old, next *config.Config) []string {
 	check("hostname", old.Hostname != next.Hostname)
 	check("smtp", old.SMTP != next.SMTP)
 	check("outbound", old.Outbound != next.Outbound)
+	check("http", old.HTTP != next.HTTP)
 	return keys
 }

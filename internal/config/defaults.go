@@ -50,6 +50,7 @@ func (c *Config) applyDefaults(baseDir string) {
 	c.SMTP.applyDefaults()
 	c.Outbound.applyDefaults(c.DataDir)
 	c.Scheduler.applyDefaults()
+	c.applyFormDefaults(baseDir)
 	for _, t := range c.Tenants {
 		if t != nil {
 			t.applyDefaults()

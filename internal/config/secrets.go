@@ -12,9 +12,10 @@ const maxSecretFileBytes = 4096
 
 // readSecrets fills Outbound.Password from password_file, without the
 // surrounding white space, or from the environment variable named by
-// password_env. Problems name the file or
+// password_env, and the secrets of hmac forms likewise. Problems name the file or
 // the variable, never the secret.
 func (c *Config) readSecrets(p *problems) {
+	c.readFormSecrets(p)
 	o := &c.Outbound
 	switch {
 	case o.PasswordFile != "" && o.PasswordEnv != "":

@@ -16,6 +16,7 @@ type Config struct {
 	SMTP      SMTP      `mapstructure:"smtp"`
 	Outbound  Outbound  `mapstructure:"outbound"`
 	Scheduler Scheduler `mapstructure:"scheduler"`
+	HTTP      HTTP      `mapstructure:"http"` // web-form intake, off unless listen is set
 
 	Tenants []*Tenant `mapstructure:"collectivites"`
 }
@@ -98,6 +99,7 @@ type Tenant struct {
 
 	Services []*Service `mapstructure:"services"`
 	Natures  []*Nature  `mapstructure:"natures"`
+	Forms    []*Form    `mapstructure:"forms"` // web forms; see form.go
 
 	// CalendarOptions sets the holidays and closure days that the due
 	// dates skip; Calendar returns the calendar built from them.

@@ -22,7 +22,9 @@ func (c *Config) Validate() error {
 	c.SMTP.validate(&p)
 	c.Outbound.validate(&p)
 	c.Scheduler.validate(&p)
+	c.HTTP.validate(&p)
 	c.validateTenants(&p)
+	c.validateForms(&p)
 	c.validateMailboxLoops(&p)
 	return p.err()
 }

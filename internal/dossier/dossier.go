@@ -161,6 +161,9 @@ type Dossier struct {
 	Attachments []Attachment `json:"attachments,omitempty"`
 	Warnings    []string     `json:"warnings,omitempty"`
 
+	// Identification is what a web-form requester gave; zero for mail.
+	Identification Identification `json:"identification,omitzero"`
+
 	// Token is the secret part of the reply address that routes answers
 	// back to this dossier.
 	Token string `json:"token"`

@@ -101,6 +101,11 @@ type Data struct {
 	Help     string
 	// Sender is the author of the message a letter reports or answers.
 	Sender string
+
+	// MissingIdentification names, in French ("votre adresse postale"),
+	// the identification fields that a web-form requester left empty
+	// although their requester type calls for them. Empty for mail.
+	MissingIdentification []string
 }
 
 // PiecesData describes a request for missing pieces.
@@ -142,6 +147,8 @@ func newData(t *config.Tenant, d *dossier.Dossier, svc *config.Service, from dos
 		Channel:      channelLabel(d.Channel),
 		ReplyAddress: d.ReplyAddress,
 		WarningCount: len(d.Warnings),
+
+		MissingIdentification: missingIdentification(d.Identification.Missing),
 	}
 	data.setReceived(d.ReceivedAt, loc)
 	if !d.AREDue.IsZero() {
