@@ -210,6 +210,39 @@ func (t *Tenant) IsOwnAddress(addr string) bool {
 	return false
 }
 
+// IsInternalAddress reports whether addr must not reach the public: a
+// staff address, a service mailbox or a reply-token address. The public
+// addresses of the tenant (intake addresses, From) are not internal,
+// even at a staff domain.
+func (t *Tenant) IsInternalAddress(addr string) bool {
+	m, err := parseMailbox(addr)
+	if err != nil {
+		return false
+	}
+	if t.matchIntake(m) != nil {
+		return false
+	}
+	if from := t.FromAddress(); from.Addr != "" {
+		if fm, err := parseMailbox(from.Addr); err == nil && fm == m {
+			return false
+		}
+	}
+	if _, ok := t.matchToken(m); ok || t.IsStaff(addr) {
+		return true
+	}
+	for _, svc := range t.Services {
+		if svc == nil {
+			continue
+		}
+		if a, err := mail.ParseAddress(svc.Mailbox); err == nil {
+			if sm, err := parseMailbox(a.Address); err == nil && sm == m {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // IsStaff reports whether addr is a staff address of the tenant: equal
 // to a staff entry (compared as MatchRecipient does), or at the domain of
 // an "@domain" entry. A domain entry does not cover its subdomains.

@@ -139,13 +139,20 @@ func (p *Pipeline) deliverTenant(ctx context.Context, env *Envelope, g *tenantGr
 		if err != nil {
 			return Result{}, fmt.Errorf("look up reply token of tenant %s: %w", g.tenant.ID, err)
 		}
-		return p.addToDossier(ctx, env, g.tenant, d, m, rawHash)
+		return p.addToDossier(ctx, env, g.tenant, d, m, rawHash, true)
 	}
 	if len(g.intake) == 0 {
 		// Only unknown tokens: the SMTP listener rejects those at RCPT,
 		// so this happens when a dossier's token is unknown to this
 		// store, for example on an ingested file.
 		return Result{Tenant: g.tenant.ID}, fmt.Errorf("tenant %s: %w", g.tenant.ID, ErrUnknownToken)
+	}
+	d, err := p.thread(g.tenant, m)
+	if err != nil {
+		return Result{}, err
+	}
+	if d != nil {
+		return p.addToDossier(ctx, env, g.tenant, d, m, rawHash, false)
 	}
 	return p.createDossier(ctx, env, g, m, rawHash)
 }

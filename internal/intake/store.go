@@ -134,50 +134,6 @@ func (p *Pipeline) buildMails(t *config.Tenant, dec classify.Decision, ackLimite
 	return store.QueuedEvents(mails, now), mails, nil
 }
 
-// addToDossier appends m to the dossier d, reached through its reply
-// address. A message from the public (more documents, a correction) is
-// forwarded to the dossier's service; automatic mail and staff mail are
-// stored and journaled only.
-func (p *Pipeline) addToDossier(ctx context.Context, env *Envelope, t *config.Tenant, d *dossier.Dossier, m *message.Message, rawHash string) (Result, error) {
-	forward := m.Automatic.Kind == message.VerdictNone && !message.IsNullSender(env.From) &&
-		m.Sender.Addr != "" && !t.IsStaff(m.Sender.Addr) && !t.IsOwnAddress(m.Sender.Addr)
-	build := func(sd *dossier.Dossier) ([]dossier.Event, []store.OutboundMail, error) {
-		fields := map[string]string{
-			"from":       m.Sender.Addr,
-			"subject":    m.Subject,
-			"message_id": m.MessageID,
-			"channel":    string(env.Channel),
-		}
-		if m.Automatic.Kind != message.VerdictNone {
-			fields["automatic"] = string(m.Automatic.Kind) + ": " + m.Automatic.Reason
-		}
-		now := p.now()
-		events := []dossier.Event{{
-			At:     now.UTC(),
-			Kind:   dossier.EventMessageAdded,
-			Actor:  string(env.Channel),
-			Fields: fields,
-		}}
-		svc := t.Service(sd.Service)
-		if !forward || svc == nil {
-			return events, nil, nil
-		}
-		mail, err := p.renderer.FollowUp(t, sd, svc, m, now)
-		if err != nil {
-			return nil, nil, fmt.Errorf("render follow-up of %s: %w", sd.Ref, err)
-		}
-		mails := []store.OutboundMail{mail}
-		return append(events, store.QueuedEvents(mails, now)...), mails, nil
-	}
-	created, err := p.store.AddMessage(ctx, d.Ref, env.Raw, dedupKey(m.MessageID, rawHash), build)
-	if err != nil {
-		return Result{}, fmt.Errorf("add message %q to dossier %s: %w", m.MessageID, d.Ref, err)
-	}
-	p.log.Info("message added to dossier", "tenant", t.ID, "dossier", d.Ref,
-		"channel", string(env.Channel), "message_id", m.MessageID, "duplicate", !created)
-	return Result{Tenant: t.ID, Ref: d.Ref, State: d.State, Created: created, Added: true}, nil
-}
-
 func attachmentsOf(m *message.Message) []dossier.Attachment {
 	var out []dossier.Attachment
 	add := func(parts []message.Part, inline bool) {

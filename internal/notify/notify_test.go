@@ -377,9 +377,9 @@ func TestForward(t *testing.T) {
 		"Pièce d'identité.pdf",
 		"4,0 ko",
 		"image-integree-1.png",
-		"Votre réponse à ce message sera enregistrée dans le dossier MAIRIE-2026-000042, " +
-			"mais elle n'est pas transmise au demandeur.",
-		"Pour lui répondre, écrivez-lui à zoe@example.org en rappelant la référence MAIRIE-2026-000042.",
+		"Pour répondre au demandeur, répondez à ce message : votre réponse lui sera transmise " +
+			"depuis l'adresse de Mairie de Saint-Exemple, sans l'historique cité et sans vos adresses internes.",
+		"#transmettre ADRESSE",
 		"Je souhaite un acte de naissance.",
 	}
 	for _, part := range []struct{ name, body string }{{"text", oneLine(got.text)}, {"HTML", oneLine(visibleText(got.html))}} {
@@ -600,9 +600,9 @@ func TestFollowUp(t *testing.T) {
 		"Service de l'état civil",
 		"livret.pdf, 2,5 ko",
 		"Le message reçu était mal formé (1 anomalie)",
-		"Votre réponse à ce message sera enregistrée dans le dossier MAIRIE-2026-000042, " +
-			"mais elle n'est pas transmise au demandeur.",
-		"Pour lui répondre, écrivez-lui à zoe@example.org en rappelant la référence MAIRIE-2026-000042.",
+		"Pour répondre au demandeur, répondez à ce message : votre réponse lui sera transmise " +
+			"depuis l'adresse de Mairie de Saint-Exemple, sans l'historique cité et sans vos adresses internes.",
+		"#transmettre ADRESSE",
 		"Voici le livret de famille demandé.",
 	}
 	for _, part := range []struct{ name, body string }{{"text", oneLine(got.text)}, {"HTML", oneLine(visibleText(got.html))}} {
