@@ -2,8 +2,8 @@ package intake
 
 import (
 	"io"
-	"os"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
