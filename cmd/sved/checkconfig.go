@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/sved-project/sved/internal/notify"
 )
 
 func newCheckConfigCommand(g *globals) *cobra.Command {
@@ -15,6 +17,13 @@ func newCheckConfigCommand(g *globals) *cobra.Command {
 			cfg, err := g.loadConfig()
 			if err != nil {
 				return err
+			}
+			r, err := notify.New(cfg.Hostname, "")
+			if err != nil {
+				return err
+			}
+			if err := r.LoadTenants(cfg); err != nil {
+				return fmt.Errorf("%s: %w", g.configPath, err)
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "%s: valid\n", g.configPath)

@@ -65,6 +65,7 @@ type services struct {
 	worker   *outbound.Worker
 	smtp     *smtp.Server
 	schedule *schedule.Scheduler
+	renderer *notify.Renderer
 }
 
 // gcPercent is the garbage collector's target for the daemon when the
@@ -112,7 +113,7 @@ func serve(configPath string, cfg *config.Config, log *slog.Logger) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	go reloadOnHangup(ctx, hup, configPath, &current, log)
+	go reloadOnHangup(ctx, hup, configPath, &current, svc.renderer.LoadTenants, log)
 
 	var wg sync.WaitGroup
 	errc := make(chan error, 4)
@@ -183,6 +184,9 @@ func buildServices(getConfig func() *config.Config, st *store.Store, log *slog.L
 	if err != nil {
 		return nil, fmt.Errorf("load mail templates: %w", err)
 	}
+	if err := renderer.LoadTenants(cfg); err != nil {
+		return nil, fmt.Errorf("load mail templates: %w", err)
+	}
 	pipeline := intake.New(getConfig, st, renderer, log)
 
 	transport, err := outbound.NewTransport(cfg.Outbound, cfg.DataDir, cfg.Hostname, log)
@@ -200,18 +204,25 @@ func buildServices(getConfig func() *config.Config, st *store.Store, log *slog.L
 		return nil, err
 	}
 	sched := schedule.New(getConfig, st, renderer, log, nil)
-	return &services{store: st, pipeline: pipeline, worker: worker, smtp: server, schedule: sched}, nil
+	return &services{store: st, pipeline: pipeline, worker: worker, smtp: server, schedule: sched,
+		renderer: renderer}, nil
 }
 
 // reloadOnHangup swaps in a new configuration on each SIGHUP when it is
 // valid, and keeps the running one otherwise.
-func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, path string, current *atomic.Pointer[config.Config], log *slog.Logger) {
+// check runs on the new configuration first, and an error keeps the
+// running one as well.
+func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, path string, current *atomic.Pointer[config.Config],
+	check func(*config.Config) error, log *slog.Logger) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-hup:
 			cfg, err := config.Load(path)
+			if err == nil {
+				err = check(cfg)
+			}
 			if err != nil {
 				log.Error("configuration reload failed, keeping the running one", "file", path, "err", err)
 				continue

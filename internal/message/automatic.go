@@ -15,7 +15,8 @@ const gtube = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.
 // out-of-office replies in the languages French authorities receive.
 var autoReplySubject = regexp.MustCompile(`(?i)^\s*(` +
 	`r[ée]ponse automatique|automatic reply|auto[- ]?reply|autoreply|auto[- ]?response|` +
-	`out of (the )?office|absence|abwesenheitsnotiz|respuesta autom[áa]tica|` +
+	`out of (the )?office|absence( du bureau)?|message d'absence|r[ée]ponse d'absence|` +
+	`abwesenheitsnotiz|respuesta autom[áa]tica|` +
 	`risposta automatica|automatisch antwoord)\s*(:|-|\(|\[|$)`)
 
 // spamTag matches the subject tags that spam filters add, such as

@@ -125,12 +125,26 @@ func templateFiles() []string {
 	return names
 }
 
-// CheckTenant parses the templates in the tenant's template folder, so
-// that a broken file is reported when the configuration is loaded
-// rather than when a letter is due.
-func (r *Renderer) CheckTenant(t *config.Tenant) error {
-	_, err := r.setFor(t)
-	return err
+// LoadTenants parses the template folder of every tenant of cfg and,
+// when all parse, makes them the ones the letters use, so that a
+// reloaded configuration or an edited template applies to the next
+// letter. On error it names the file and keeps the sets in use.
+func (r *Renderer) LoadTenants(cfg *config.Config) error {
+	sets := map[string]templateSet{}
+	for _, t := range cfg.Tenants {
+		if t == nil || t.Templates == "" || sets[t.Templates] != nil {
+			continue
+		}
+		set, err := r.loadSet(t)
+		if err != nil {
+			return err
+		}
+		sets[t.Templates] = set
+	}
+	r.mu.Lock()
+	r.tenantSets = sets
+	r.mu.Unlock()
+	return nil
 }
 
 // setFor returns the templates of tenant t: the files of its template
@@ -144,6 +158,17 @@ func (r *Renderer) setFor(t *config.Tenant) (templateSet, error) {
 	if set, ok := r.tenantSets[t.Templates]; ok {
 		return set, nil
 	}
+	set, err := r.loadSet(t)
+	if err != nil {
+		return nil, err
+	}
+	r.tenantSets[t.Templates] = set
+	return set, nil
+}
+
+// loadSet parses the templates of the tenant's folder; a letter file
+// the folder lacks is the renderer's own.
+func (r *Renderer) loadSet(t *config.Tenant) (templateSet, error) {
 	if fi, err := os.Stat(t.Templates); err != nil || !fi.IsDir() {
 		return nil, fmt.Errorf("templates of %s: %s is not a readable folder", t.ID, t.Templates)
 	}
@@ -160,7 +185,6 @@ func (r *Renderer) setFor(t *config.Tenant) (templateSet, error) {
 		}
 		set[name] = tmpl
 	}
-	r.tenantSets[t.Templates] = set
 	return set, nil
 }
 

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -239,4 +240,40 @@ func keys(m map[string][]byte) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+func TestTenantTemplates(t *testing.T) {
+	r := newRenderer(t, "")
+	tn := letterTenant(t)
+	d := regimeDossier(t, tn, "cu")
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "are.txt.tmpl"), "Accusé communal {{.Ref}} ({{.ServicePhone}}).\n")
+	other := *tn
+	other.ID, other.Templates = "autre", dir
+	cfg := &config.Config{Tenants: []*config.Tenant{tn, &other}}
+	if err := r.LoadTenants(cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		tenant *config.Tenant
+		want   string
+	}{{&other, "Accusé communal MAIRIE-2026-000042 (01 23 45 67 89)."}, {tn, "Nous accusons réception"}} {
+		m, err := r.ARE(c.tenant, d, c.tenant.Service("etat-civil"), Staff{}, Thread{}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := readLetter(t, m.Raw); !strings.Contains(got.text, c.want) || !strings.Contains(got.html, "R112-11-1") {
+			t.Errorf("tenant %s: ARE text %q, want %q and the embedded HTML", c.tenant.ID, got.text, c.want)
+		}
+	}
+
+	// A broken file is reported and the sets in use stay.
+	writeFile(t, filepath.Join(dir, "are.txt.tmpl"), "{{.Ref")
+	if err := r.LoadTenants(cfg); err == nil || !strings.Contains(err.Error(), "are.txt.tmpl") {
+		t.Errorf("LoadTenants with a broken template: err = %v", err)
+	}
+	m, err := r.ARE(&other, d, other.Service("etat-civil"), Staff{}, Thread{}, now)
+	if err != nil || !strings.Contains(readLetter(t, m.Raw).text, "Accusé communal") {
+		t.Errorf("after a failed reload: %v", err)
+	}
 }
