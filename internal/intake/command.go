@@ -26,7 +26,7 @@ type staffAction struct {
 
 	reply    *staff.Reply
 	problems []string // from parsing; the reply is then not obeyed
-	// words is what the agent wrote to the requester: the reply's text
+	// words is the agent's message to the requester: the reply's text
 	// without quoted history and with internal addresses hidden.
 	words  notify.Staff
 	thread notify.Thread
@@ -89,8 +89,8 @@ func (a *staffAction) build(sd *dossier.Dossier) ([]dossier.Event, []store.Outbo
 	return a.apply(sd)
 }
 
-// rejectWith records that the reply was not obeyed and answers the
-// agent.
+// rejectWith records that the reply was not obeyed and sends the agent
+// the reasons.
 func (a *staffAction) rejectWith(sd *dossier.Dossier, problems []string) ([]dossier.Event, []store.OutboundMail, error) {
 	event := dossier.Event{At: a.now.UTC(), Kind: dossier.EventRejected, Actor: a.agent.Addr,
 		Text: strings.Join(problems, "\n")}
@@ -360,8 +360,8 @@ func (a *staffAction) answer(sd *dossier.Dossier) ([]dossier.Event, []store.Outb
 	return events, []store.OutboundMail{letter}, nil
 }
 
-// transfer sends the dossier to the competent authority and tells the
-// requester (CRPA L114-2). sved then runs no implicit-decision clock.
+// transfer sends the dossier to the competent authority and a notice to
+// the requester (CRPA L114-2). sved then runs no implicit-decision clock.
 func (a *staffAction) transfer(sd *dossier.Dossier) ([]dossier.Event, []store.OutboundMail, error) {
 	c, _ := a.reply.Command(staff.KindTransfer)
 	t, rd := a.t, a.p.renderer

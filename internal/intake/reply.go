@@ -15,8 +15,8 @@ import (
 	"github.com/sved-project/sved/internal/store"
 )
 
-// role is what the sender of a message to an existing dossier may do
-// with it.
+// role is the right of the sender of a message to an existing dossier
+// to act on it.
 type role string
 
 const (
@@ -36,8 +36,8 @@ const (
 )
 
 // senderRole decides the role of the sender of m, which reached dossier
-// d through its reply address (viaToken) or by threading. reason says,
-// in French, why a message is suspicious.
+// d through its reply address (viaToken) or by threading. reason
+// explains, in French, why a message is suspicious.
 func senderRole(env *Envelope, t *config.Tenant, d *dossier.Dossier, m *message.Message,
 	viaToken bool) (r role, reason string) {
 	if m.Automatic.Kind != message.VerdictNone || message.IsNullSender(env.From) {

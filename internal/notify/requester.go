@@ -32,9 +32,9 @@ type Thread struct {
 	References []string
 }
 
-// Staff is what staff wrote to the requester in the reply that carried
-// a command or that sved relays: the text without the quoted history,
-// and its attachments.
+// Staff is the agent's message to the requester, from the reply that
+// carried a command or that sved relays: the text without the quoted
+// history, and its attachments.
 type Staff struct {
 	Text        string
 	Attachments []message.Part
@@ -118,13 +118,14 @@ func piecesData(d *dossier.Dossier, p *dossier.PiecesRequest) *PiecesData {
 var ErrNoContact = fmt.Errorf("the service has no phone number in the configuration, which the ARE must state")
 
 // ARE builds the accusé de réception of d for its requester, with every
-// mention that CRPA R112-11-1 requires: the date of receipt, the service
-// in charge with its phone number and an address (the dossier's reply
-// address, and its postal address when configured), and for a demande
-// the regime of the implicit decision, its date, and the attestation
-// (acceptance) or the délais and voies de recours (rejection). A pending
-// request for pieces is stated with its items, délai and effect. staff
-// is the message of the agent who registered the request, if any.
+// mention that CRPA R112-11-1 requires. It states the date of receipt
+// and the service in charge with its phone number and addresses: the
+// dossier's reply address, and the postal address when configured. For
+// a demande it also states the regime of the implicit decision, its
+// date, and the attestation (acceptance) or the délais and voies de
+// recours (rejection). A pending request for pieces is stated with its
+// items, délai and effect. staff is the message of the agent who
+// registered the request, if any.
 func (r *Renderer) ARE(t *config.Tenant, d *dossier.Dossier, svc *config.Service, staff Staff,
 	thread Thread, now time.Time) (store.OutboundMail, error) {
 	if svc == nil || svc.Phone == "" {
@@ -137,8 +138,8 @@ func (r *Renderer) ARE(t *config.Tenant, d *dossier.Dossier, svc *config.Service
 	return r.requesterLetter(KindARE, t, d, data, thread, staff.Attachments, now)
 }
 
-// Refusal builds the letter that tells the requester of d that the
-// request is refused, with reason and what staff wrote.
+// Refusal builds the letter to the requester of d that refuses the
+// request, with reason and the agent's message.
 func (r *Renderer) Refusal(t *config.Tenant, d *dossier.Dossier, svc *config.Service, reason string,
 	staff Staff, thread Thread, now time.Time) (store.OutboundMail, error) {
 	data, err := requesterData(t, d, svc, staff)
@@ -164,8 +165,8 @@ func (r *Renderer) PiecesRequest(t *config.Tenant, d *dossier.Dossier, svc *conf
 	return r.requesterLetter(KindPieces, t, d, data, thread, staff.Attachments, now)
 }
 
-// TransferNotice builds the letter that tells the requester of d that
-// the request was sent on to the competent authority (CRPA L114-2).
+// TransferNotice builds the notice to the requester of d that the
+// request was sent on to the competent authority (CRPA L114-2).
 func (r *Renderer) TransferNotice(t *config.Tenant, d *dossier.Dossier, svc *config.Service, authority, reason string,
 	staff Staff, thread Thread, now time.Time) (store.OutboundMail, error) {
 	data, err := requesterData(t, d, svc, staff)

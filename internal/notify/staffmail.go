@@ -21,7 +21,7 @@ const (
 // authority at authority (CRPA L114-2): a summary, the text of the
 // request, its attachments, and the request as received (raw) attached
 // as a message. It comes from the tenant's address, with the dossier's
-// reply address as Reply-To, so that the authority's answer joins the
+// reply address as Reply-To, so that the authority's reply joins the
 // dossier.
 func (r *Renderer) Transfer(t *config.Tenant, d *dossier.Dossier, svc *config.Service, authority dossier.Address,
 	reason string, m *message.Message, raw []byte, now time.Time) (store.OutboundMail, error) {
