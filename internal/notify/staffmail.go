@@ -54,7 +54,7 @@ func (r *Renderer) Transfer(t *config.Tenant, d *dossier.Dossier, svc *config.Se
 
 // StaffError builds the short reply to the agent at staff whose reply
 // to dossier d could not be carried out: what was wrong (problems, in
-// French) and the list of commands (help). It answers the agent's
+// French) and the list of commands (help). It replies to the agent's
 // message, whose Message-ID is inReplyTo.
 func (r *Renderer) StaffError(t *config.Tenant, d *dossier.Dossier, staff dossier.Address, problems []string,
 	help, inReplyTo string, now time.Time) (store.OutboundMail, error) {
