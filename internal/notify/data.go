@@ -251,6 +251,20 @@ func tenantLocation(t *config.Tenant) (*time.Location, error) {
 	return loc, nil
 }
 
+// tenantSender returns the tenant's parsed From address and the zone its
+// dates are written in.
+func tenantSender(t *config.Tenant) (dossier.Address, *time.Location, error) {
+	from, err := tenantFrom(t)
+	if err != nil {
+		return dossier.Address{}, nil, err
+	}
+	loc, err := tenantLocation(t)
+	if err != nil {
+		return dossier.Address{}, nil, err
+	}
+	return from, loc, nil
+}
+
 // tenantFrom parses the tenant's From address.
 func tenantFrom(t *config.Tenant) (dossier.Address, error) {
 	a, err := mail.ParseAddress(t.From)

@@ -154,11 +154,7 @@ func serviceParties(t *config.Tenant, svc *config.Service) (parties, error) {
 	if err != nil {
 		return parties{}, err
 	}
-	from, err := tenantFrom(t)
-	if err != nil {
-		return parties{}, err
-	}
-	loc, err := tenantLocation(t)
+	from, loc, err := tenantSender(t)
 	if err != nil {
 		return parties{}, err
 	}
@@ -201,11 +197,7 @@ func (r *Renderer) AttestationLetter(t *config.Tenant, d *dossier.Dossier, svc *
 		return nil, fmt.Errorf("attestation for dossier %s: state is %q, not %q",
 			d.Ref, d.State, dossier.StateImplicitAccord)
 	}
-	from, err := tenantFrom(t)
-	if err != nil {
-		return nil, err
-	}
-	loc, err := tenantLocation(t)
+	from, loc, err := tenantSender(t)
 	if err != nil {
 		return nil, err
 	}

@@ -23,11 +23,7 @@ func (r *Renderer) AEE(t *config.Tenant, d *dossier.Dossier, svc *config.Service
 	if d.Requester.Addr == "" {
 		return store.OutboundMail{}, fmt.Errorf("aee for dossier %s: requester has no address", d.Ref)
 	}
-	from, err := tenantFrom(t)
-	if err != nil {
-		return store.OutboundMail{}, err
-	}
-	loc, err := tenantLocation(t)
+	from, loc, err := tenantSender(t)
 	if err != nil {
 		return store.OutboundMail{}, err
 	}

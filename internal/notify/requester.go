@@ -48,11 +48,7 @@ func (r *Renderer) requesterLetter(kind string, t *config.Tenant, d *dossier.Dos
 	if d.Requester.Addr == "" {
 		return store.OutboundMail{}, fmt.Errorf("%s for dossier %s: requester has no address", kind, d.Ref)
 	}
-	from, err := tenantFrom(t)
-	if err != nil {
-		return store.OutboundMail{}, err
-	}
-	loc, err := tenantLocation(t)
+	from, loc, err := tenantSender(t)
 	if err != nil {
 		return store.OutboundMail{}, err
 	}
@@ -80,11 +76,7 @@ func (r *Renderer) requesterLetter(kind string, t *config.Tenant, d *dossier.Dos
 // requesterData gathers the facts of d for a letter to its requester,
 // with the contact details of the service svc and what staff wrote.
 func requesterData(t *config.Tenant, d *dossier.Dossier, svc *config.Service, staff Staff) (*Data, error) {
-	from, err := tenantFrom(t)
-	if err != nil {
-		return nil, err
-	}
-	loc, err := tenantLocation(t)
+	from, loc, err := tenantSender(t)
 	if err != nil {
 		return nil, err
 	}

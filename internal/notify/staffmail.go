@@ -25,11 +25,7 @@ const (
 // dossier.
 func (r *Renderer) Transfer(t *config.Tenant, d *dossier.Dossier, svc *config.Service, authority dossier.Address,
 	reason string, m *message.Message, raw []byte, now time.Time) (store.OutboundMail, error) {
-	from, err := tenantFrom(t)
-	if err != nil {
-		return store.OutboundMail{}, err
-	}
-	loc, err := tenantLocation(t)
+	from, loc, err := tenantSender(t)
 	if err != nil {
 		return store.OutboundMail{}, err
 	}
@@ -61,11 +57,7 @@ func (r *Renderer) StaffError(t *config.Tenant, d *dossier.Dossier, staff dossie
 	if staff.Addr == "" {
 		return store.OutboundMail{}, fmt.Errorf("staff error reply for dossier %s: no staff address", d.Ref)
 	}
-	from, err := tenantFrom(t)
-	if err != nil {
-		return store.OutboundMail{}, err
-	}
-	loc, err := tenantLocation(t)
+	from, loc, err := tenantSender(t)
 	if err != nil {
 		return store.OutboundMail{}, err
 	}
