@@ -83,11 +83,7 @@ func (p *Pipeline) DeliverForm(ctx context.Context, s *FormSubmission) (FormResu
 	if svc := formService(t, f, s.Nature); svc != nil {
 		dec.Service = svc
 	}
-	reservedAt := p.now()
-	limited := dec.Acknowledge && !p.acks.reserve(t.ID, requester.Addr, t.AckLimitPerDay, reservedAt)
-	if limited {
-		dec.Acknowledge = false
-	}
+	limited, release := p.reserveAck(t, requester, &dec)
 
 	d := formDossier(s, &id, requester, m, dec, raw)
 	d.Warnings = formWarnings(m, &id, dec, limited, t.AckLimitPerDay)
@@ -103,8 +99,8 @@ func (p *Pipeline) DeliverForm(ctx context.Context, s *FormSubmission) (FormResu
 		},
 	}
 	stored, created, err := p.store.Create(ctx, nd)
-	if dec.Acknowledge && (err != nil || !created) {
-		p.acks.release(t.ID, requester.Addr, reservedAt)
+	if err != nil || !created {
+		release()
 	}
 	if err != nil {
 		return FormResult{}, fmt.Errorf("store submission of form %s: %w", f.ID, err)

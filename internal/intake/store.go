@@ -19,11 +19,7 @@ func (p *Pipeline) createDossier(ctx context.Context, env *Envelope, g *tenantGr
 	t := g.tenant
 	requester := classify.Requester(t, m)
 	dec := classify.Classify(t, g.intake, env.From, m, requester)
-	reservedAt := p.now()
-	limited := dec.Acknowledge && !p.acks.reserve(t.ID, requester.Addr, t.AckLimitPerDay, reservedAt)
-	if limited {
-		dec.Acknowledge = false
-	}
+	limited, release := p.reserveAck(t, requester, &dec)
 	token := config.NewToken()
 
 	d := dossier.Dossier{
@@ -67,8 +63,8 @@ func (p *Pipeline) createDossier(ctx context.Context, env *Envelope, g *tenantGr
 		},
 	}
 	stored, created, err := p.store.Create(ctx, nd)
-	if dec.Acknowledge && (err != nil || !created) {
-		p.acks.release(t.ID, requester.Addr, reservedAt)
+	if err != nil || !created {
+		release()
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("store dossier of tenant %s (Message-ID %q): %w", t.ID, m.MessageID, err)
@@ -87,6 +83,23 @@ func (p *Pipeline) createDossier(ctx context.Context, env *Envelope, g *tenantGr
 		log.Info("duplicate item, dossier already stored")
 	}
 	return Result{Tenant: t.ID, Ref: stored.Ref, State: stored.State, Created: created}, nil
+}
+
+// reserveAck takes one of the requester's daily acknowledgements for a
+// dossier about to be stored, when dec calls for one. When the limit is
+// reached it turns the acknowledgement off and reports limited. release
+// gives the reservation back; call it when no dossier was created.
+func (p *Pipeline) reserveAck(t *config.Tenant, requester dossier.Address, dec *classify.Decision) (
+	limited bool, release func()) {
+	if !dec.Acknowledge {
+		return false, func() {}
+	}
+	at := p.now()
+	if !p.acks.reserve(t.ID, requester.Addr, t.AckLimitPerDay, at) {
+		dec.Acknowledge = false
+		return true, func() {}
+	}
+	return false, func() { p.acks.release(t.ID, requester.Addr, at) }
 }
 
 // defaultNature returns the nature named by the first intake address that
