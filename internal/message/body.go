@@ -1,6 +1,7 @@
 package message
 
 import (
+	"mime"
 	"strings"
 	"unicode/utf8"
 
@@ -116,10 +117,50 @@ func (s *parseState) textContent(part *enmime.Part) string {
 			return s.toUTF8(part, raw)
 		}
 	}
+	if raw := s.undeclaredUTF8(part, content, cte); raw != nil {
+		return string(raw)
+	}
 	if !utf8.Valid(content) {
 		return s.toUTF8(part, content)
 	}
 	return string(content)
+}
+
+// undeclaredUTF8 returns the raw bytes of a text part that declares no
+// charset, is sent unencoded (7bit, 8bit or binary) and is valid UTF-8
+// with some non-ASCII byte, or nil. enmime reads such a part as ASCII
+// or Latin-1 and turns each accented letter into two, but mail clients
+// that leave out the charset nearly always write UTF-8 (RFC 6657 lets
+// UTF-8 be assumed for text where the charset is not given).
+func (s *parseState) undeclaredUTF8(part *enmime.Part, content []byte, cte string) []byte {
+	switch cte {
+	case "", "7bit", "8bit", "binary":
+	default:
+		return nil
+	}
+	if isASCII(content) {
+		return nil
+	}
+	if _, params, err := mime.ParseMediaType(part.Header.Get("Content-Type")); err == nil && params["charset"] != "" {
+		return nil
+	} else if err != nil && part.Header.Get("Content-Type") != "" {
+		return nil
+	}
+	raw := s.rawContent(part)
+	if raw == nil || isASCII(raw) || !utf8.Valid(raw) {
+		return nil
+	}
+	return raw
+}
+
+// isASCII reports whether b holds ASCII bytes only.
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // toUTF8 converts the content of a text part, still in its declared
