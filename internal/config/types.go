@@ -170,6 +170,11 @@ type Nature struct {
 	Delai string `mapstructure:"delai"`
 	// delai is Delai parsed by Validate.
 	delai deadline.Delai
+	// CADA marks a request to see administrative documents: before any
+	// court, a refusal must go to the Commission d'accès aux documents
+	// administratifs within two months (CRPA L342-1, R343-1), which the
+	// letters then say instead of the usual voies de recours.
+	CADA bool `mapstructure:"cada"`
 }
 
 // ParsedDelai returns the nature's délai as Validate parsed it, or the

@@ -29,6 +29,9 @@ type Decision struct {
 	// before the administrative court (2 months, délai franc), or "".
 	RecoursEnd string
 	Nature     string // label of the nature of the request
+	// CADA is true for a request to see administrative documents, whose
+	// refusal goes to the CADA before any court.
+	CADA bool
 }
 
 // Deadline describes the due date an alert is about.
@@ -49,13 +52,20 @@ var dueLabels = map[dossier.DueKind]string{
 	dossier.DueDecision: "la décision implicite",
 }
 
-// frenchDelai writes a délai in words: "2 mois", "1 jour", "15 jours".
+// frenchDelai writes a délai in words: "2 mois", "un mois", "15 jours".
 func frenchDelai(dl deadline.Delai) string {
+	n := strconv.Itoa(dl.N)
+	if dl.N == 1 {
+		n = "un"
+	}
 	switch dl.Unit {
 	case deadline.Months:
-		return strconv.Itoa(dl.N) + " mois"
+		return n + " mois"
 	case deadline.Days:
-		return frenchCount(dl.N, "jour", "jours")
+		if dl.N == 1 {
+			return "un jour"
+		}
+		return n + " jours"
 	}
 	return ""
 }
@@ -79,8 +89,11 @@ func decisionOf(t *config.Tenant, d *dossier.Dossier, cal *deadline.Calendar) *D
 		}
 	}
 	dec.Nature = d.Nature
-	if n := t.Nature(d.Nature); n != nil && n.Label != "" {
-		dec.Nature = n.Label
+	if n := t.Nature(d.Nature); n != nil {
+		if n.Label != "" {
+			dec.Nature = n.Label
+		}
+		dec.CADA = n.CADA
 	}
 	return dec
 }

@@ -126,3 +126,16 @@ func timeZoneLabel(loc *time.Location) string {
 	}
 	return "fuseau " + loc.String()
 }
+
+// frenchDe writes the preposition "de" before s, elided before a vowel:
+// "de 2 mois", "d'un mois".
+func frenchDe(s string) string {
+	if s == "" {
+		return "de"
+	}
+	switch strings.ToLower(s[:1]) {
+	case "a", "e", "i", "o", "u", "h":
+		return "d'" + s
+	}
+	return "de " + s
+}

@@ -378,7 +378,7 @@ func TestForward(t *testing.T) {
 		"4,0 ko",
 		"image-integree-1.png",
 		"Pour répondre au demandeur, répondez à ce message : votre réponse lui sera transmise " +
-			"depuis l'adresse de Mairie de Saint-Exemple, sans l'historique cité et sans vos adresses internes.",
+			"depuis l'adresse de la collectivité, sans l'historique cité et sans vos adresses internes.",
 		"#transmettre ADRESSE",
 		"Je souhaite un acte de naissance.",
 	}
@@ -601,7 +601,7 @@ func TestFollowUp(t *testing.T) {
 		"livret.pdf, 2,5 ko",
 		"Le message reçu était mal formé (1 anomalie)",
 		"Pour répondre au demandeur, répondez à ce message : votre réponse lui sera transmise " +
-			"depuis l'adresse de Mairie de Saint-Exemple, sans l'historique cité et sans vos adresses internes.",
+			"depuis l'adresse de la collectivité, sans l'historique cité et sans vos adresses internes.",
 		"#transmettre ADRESSE",
 		"Voici le livret de famille demandé.",
 	}

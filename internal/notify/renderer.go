@@ -233,6 +233,7 @@ func readTemplate(name, overrideDir string) (src, origin string, err error) {
 var funcs = texttemplate.FuncMap{
 	"join":  strings.Join,
 	"count": frenchCount,
+	"de":    frenchDe,
 }
 
 // render executes the three templates of the letter of the given kind

@@ -31,6 +31,7 @@ collectivites:
       - {id: cu, label: Certificat d'urbanisme, service: etat-civil, regime: accord, delai: 2m}
       - {id: acte, label: Copie d'acte, service: etat-civil, regime: rejet, delai: 1m}
       - {id: info, label: Demande d'information, service: etat-civil, regime: aucun}
+      - {id: documents, label: Communication de documents, service: etat-civil, regime: rejet, delai: 1m, cada: true}
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -43,10 +44,20 @@ collectivites:
 var regimeMentions = map[string][]string{
 	"cu": {"Nature de la demande : Certificat d'urbanisme", "dans un délai de 2 mois",
 		"réputée acceptée à l'expiration du mercredi 24 février 2027", "silence vaut accord", "L231-1", "L232-3"},
-	"acte": {"Nature de la demande : Copie d'acte", "dans un délai de 1 mois",
+	"acte": {"Nature de la demande : Copie d'acte", "dans un délai d'un mois",
 		"réputée rejetée à l'expiration du dimanche 24 janvier 2027", "silence vaut rejet", "L231-4",
 		"recours gracieux", "tribunal administratif", "jusqu'au jeudi 25 mars 2027", "L232-4"},
 	"info": {"demande d'information", "aucune décision implicite"},
+	"documents": {"réputée rejetée à l'expiration du dimanche 24 janvier 2027", "Commission d'accès aux documents administratifs (CADA)",
+		"jusqu'au jeudi 25 mars 2027", "obligatoire avant tout recours", "L342-1", "R343-1"},
+}
+
+// refusalMentions are the voies de recours that a refusal states.
+var refusalMentions = map[string][]string{
+	"cu":        {"Motif : demande en double", "recours gracieux auprès de nos services", "deux mois", "voici notre réponse."},
+	"acte":      {"Motif : demande en double", "recours gracieux auprès de nos services", "deux mois"},
+	"info":      {"Motif : demande en double", "recours gracieux auprès de nos services", "deux mois"},
+	"documents": {"Motif : demande en double", "saisissant la Commission d'accès aux documents administratifs", "R343-1"},
 }
 
 func TestLettersPerRegime(t *testing.T) {
@@ -75,7 +86,7 @@ func TestLettersPerRegime(t *testing.T) {
 			{"refusal", render(t, func() ([]byte, error) {
 				m, err := r.Refusal(tn, d, svc, "demande en double", words, thread, now)
 				return m.Raw, err
-			}), []string{"Motif : demande en double", "recours gracieux", "deux mois", "voici notre réponse."}},
+			}), refusalMentions[nature]},
 			{"transfer notice", render(t, func() ([]byte, error) {
 				m, err := r.TransferNotice(tn, d, svc, "prefecture@example.gouv.fr", "compétence de l'État", words, thread, now)
 				return m.Raw, err
