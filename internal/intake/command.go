@@ -52,8 +52,20 @@ func (p *Pipeline) newStaffAction(t *config.Tenant, d *dossier.Dossier, m *messa
 	case err != nil:
 		return nil, fmt.Errorf("parse staff reply to %s: %w", d.Ref, err)
 	}
+	if m.Unreadable {
+		a.problems = []string{"votre message n'a pas pu être lu (structure MIME invalide) : renvoyez-le depuis votre messagerie habituelle."}
+		return a, nil
+	}
 	a.reply = reply
-	a.words = notify.Staff{Text: staff.Redact(reply.Text, t.IsInternalAddress), Attachments: m.Attachments}
+	for i := range reply.Commands {
+		c := &reply.Commands[i]
+		c.Reason = staff.Redact(c.Reason, t.IsInternalAddress)
+		for j := range c.Items {
+			c.Items[j] = staff.Redact(c.Items[j], t.IsInternalAddress)
+		}
+	}
+	a.words = notify.Staff{Text: staff.Redact(unquoted(reply.Text), t.IsInternalAddress),
+		Attachments: relayable(m.Attachments)}
 
 	journal, err := p.store.Journal(d.Ref)
 	if err != nil {
@@ -75,6 +87,43 @@ func (p *Pipeline) newStaffAction(t *config.Tenant, d *dossier.Dossier, m *messa
 	return a, nil
 }
 
+// unquoted returns text without its quoted lines (those that start with
+// ">") and the attribution line just above a quote. Quoted history
+// that staff leave under their text is the forward sved sent them, with
+// internal details the requester must not see; trimming keeps
+// interleaved answers, so the quotes between them go here.
+func unquoted(text string) string {
+	lines := strings.Split(text, "\n")
+	var out []string
+	for i, line := range lines {
+		if strings.HasPrefix(strings.TrimLeft(line, " \t"), ">") {
+			continue
+		}
+		if next := i + 1; next < len(lines) && strings.HasPrefix(strings.TrimLeft(lines[next], " \t"), ">") &&
+			strings.HasSuffix(strings.TrimSpace(line), ":") {
+			continue
+		}
+		out = append(out, line)
+	}
+	return strings.TrimSpace(strings.Join(out, "\n"))
+}
+
+// relayable returns the attachments of a staff reply that may go to the
+// requester: not the attached messages (message/rfc822, .eml, .msg),
+// which are most often the forward sved sent, internal headers and all.
+func relayable(parts []message.Part) []message.Part {
+	var out []message.Part
+	for _, p := range parts {
+		name := strings.ToLower(p.FileName)
+		if strings.HasPrefix(strings.ToLower(p.ContentType), "message/") ||
+			strings.HasSuffix(name, ".eml") || strings.HasSuffix(name, ".msg") {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
 // build obeys the reply on sd, the dossier inside the transaction. A
 // reply that cannot be obeyed changes nothing and gets the agent a
 // French answer that says why and lists the commands.
@@ -86,7 +135,24 @@ func (a *staffAction) build(sd *dossier.Dossier) ([]dossier.Event, []store.Outbo
 	if len(problems) > 0 {
 		return a.rejectWith(sd, problems)
 	}
-	return a.apply(sd)
+	before := cloneForRetry(sd)
+	events, mails, err := a.apply(sd)
+	if err != nil {
+		// A letter that cannot be written must not make the agent's
+		// server retry the reply for days: the agent is told instead.
+		*sd = before
+		a.p.log.Error("staff command failed", "tenant", a.t.ID, "dossier", sd.Ref, "err", err)
+		return a.rejectWith(sd, []string{"la commande n'a pas pu être exécutée : " + err.Error()})
+	}
+	return events, mails, nil
+}
+
+// cloneForRetry copies d with its slices, so that a failed apply can
+// be undone.
+func cloneForRetry(d *dossier.Dossier) dossier.Dossier {
+	c := *d
+	c.Pieces = append([]dossier.PiecesRequest(nil), d.Pieces...)
+	return c
 }
 
 // rejectWith records that the reply was not obeyed and sends the agent
@@ -186,14 +252,21 @@ func (a *staffAction) check(sd *dossier.Dossier) []string {
 			add("nature inconnue « %s » ; les natures sont : %s.", c.ID, natureIDs(a.t))
 		}
 	}
+	// The service the letters will name, as apply will set it.
 	service := a.t.Service(sd.Service)
-	if nature != nil && nature.Service != "" {
+	if has(r, staff.KindNature) && nature != nil && nature.Service != "" {
 		service = a.t.Service(nature.Service)
 	}
 	if c, ok := r.Command(staff.KindService); ok {
 		if service = a.t.Service(c.ID); service == nil {
 			add("service inconnu « %s » ; les services sont : %s.", c.ID, serviceIDs(a.t))
 		}
+	} else if service == nil && sends(r) {
+		add("le service « %s » du dossier n'existe plus dans la configuration : confiez le dossier à un autre avec #service ID (%s).",
+			sd.Service, serviceIDs(a.t))
+	}
+	if c, ok := r.Command(staff.KindTransfer); ok && (a.t.IsInternalAddress(c.Address) || a.t.IsOwnAddress(c.Address)) {
+		add("#transmettre vise une adresse de la collectivité (%s) : donnez l'adresse de l'autorité compétente.", c.Address)
 	}
 	if _, ok := r.Command(staff.KindRegister); ok && sd.State == dossier.StateReceived {
 		switch {
@@ -352,6 +425,11 @@ func (a *staffAction) answer(sd *dossier.Dossier) ([]dossier.Event, []store.Outb
 		letter, err = rd.Reply(t, sd, svc, a.words, a.thread, a.now)
 		event(dossier.EventReplyRelayed, "", nil)
 	default:
+		// An internal reply (#service, #nature, #note only) sends
+		// nothing; its text is kept in the journal as a note.
+		if text := strings.TrimSpace(a.words.Text); text != "" {
+			event(dossier.EventNote, text, nil)
+		}
 		return events, nil, nil
 	}
 	if err != nil {

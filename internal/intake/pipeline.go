@@ -139,6 +139,12 @@ func (p *Pipeline) deliverTenant(ctx context.Context, env *Envelope, g *tenantGr
 		if err != nil {
 			return Result{}, fmt.Errorf("look up reply token of tenant %s: %w", g.tenant.ID, err)
 		}
+		// A stranger who writes to an intake address and copies a
+		// dossier's reply address makes a request of their own: it must
+		// not be swallowed as a suspicious message of that dossier.
+		if r, _ := senderRole(env, g.tenant, d, m, true); r == roleSuspicious && len(g.intake) > 0 {
+			break
+		}
 		return p.addToDossier(ctx, env, g.tenant, d, m, rawHash, true)
 	}
 	if len(g.intake) == 0 {

@@ -68,7 +68,10 @@ func staffRole(env *Envelope, t *config.Tenant, d *dossier.Dossier, m *message.M
 	if h, err := staff.ReadHeader(env.Raw); err == nil {
 		auth = staff.Authenticate(h, m.Sender.Addr, t.TrustedAuthServIDs)
 	}
-	if auth.Verdict == staff.VerdictFail {
+	// With trusted servers configured, a staff reply must carry their
+	// pass: a forged staff From simply omits the results.
+	if auth.Verdict == staff.VerdictFail ||
+		(len(t.TrustedAuthServIDs) > 0 && auth.Verdict != staff.VerdictPass) {
 		return roleSuspicious, "l'adresse d'un agent est utilisée mais le serveur de réception ne l'a pas authentifiée (" +
 			auth.Reason + ")"
 	}

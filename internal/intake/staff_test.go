@@ -99,6 +99,9 @@ func (f *staffFixture) request(t *testing.T, rcpt string) *dossier.Dossier {
 // and extra header lines, and returns the dossier afterwards.
 func (f *staffFixture) reply(t *testing.T, d *dossier.Dossier, sender, subject, body, headers string) *dossier.Dossier {
 	t.Helper()
+	if sender == agent && headers == "" {
+		headers = authenticated
+	}
 	raw := headers + "From: " + sender + "\r\nTo: " + d.ReplyAddress + "\r\nSubject: " + subject + "\r\n" +
 		"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n" +
 		"Message-ID: <reply-" + strconv.Itoa(int(replySeq.Add(1))) + "@example.org>\r\n\r\n" + body + "\r\n"
@@ -150,6 +153,10 @@ func journalKinds(t *testing.T, st *store.Store, ref string) []dossier.EventKind
 }
 
 const agent = "Agent Urba <agent@ville.example.fr>"
+
+// authenticated is the result that the trusted receiving server writes
+// for a staff reply signed by the commune's domain.
+const authenticated = "Authentication-Results: mx.ville.example.fr; dkim=pass header.d=ville.example.fr\r\n"
 
 func TestStaffPiecesThenRegister(t *testing.T) {
 	f := newStaffFixture(t)
@@ -307,6 +314,9 @@ func TestSuspiciousMessages(t *testing.T) {
 		{"forged staff From", agent, "RE: demande", forged, "pas authentifiée"},
 		{"reference of another dossier", agent, "RE: [VILLE-2027-000099] demande", "", "VILLE-2027-000099"},
 		{"stranger with a valid token", "Inconnu <inconnu@example.net>", "RE: demande", "", "ni le demandeur ni un agent"},
+		{"staff From without trusted results", agent, "RE: demande", "X-Nothing: 1\r\n", "pas authentifiée"},
+		{"trusted results below a second Received", agent, "RE: demande",
+			"Received: from mx.ville.example.fr\r\nReceived: from relay.example.net\r\n" + authenticated, "pas authentifiée"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -420,4 +430,99 @@ func readCorpus(t *testing.T, dir, name string) []byte {
 		t.Fatal(err)
 	}
 	return raw
+}
+
+func TestStaffReplyLeaksNothing(t *testing.T) {
+	f := newStaffFixture(t)
+	d := f.request(t, "urbanisme@ville.example.fr")
+	other := f.request(t, "contact@ville.example.fr")
+
+	// A reason, an attached copy of the forward and quoted history under
+	// the agent's text stay inside.
+	body := "#refuser voir urba@ville.example.fr et " + other.ReplyAddress + "\n\n" +
+		"Bonjour,\n> Nouvelle demande : " + d.Ref + "\n> De : jeanne@example.org\nCordialement,\nL'agent"
+	raw := authenticated + "From: " + agent + "\r\nTo: " + d.ReplyAddress + "\r\nSubject: RE: [" + d.Ref + "]\r\n" +
+		"Message-ID: <leak-1@ville.example.fr>\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
+		body + "\r\n--b\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment; filename=original.eml\r\n\r\n" +
+		"From: x@ville.example.fr\r\nTo: urba@ville.example.fr\r\nSubject: forward\r\n\r\ninternal\r\n" +
+		"--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=decision.pdf\r\n\r\n%PDF-1.4\r\n--b--\r\n"
+	f.deliver(t, "agent@ville.example.fr", []string{d.ReplyAddress}, raw)
+	mails, _ := f.store.Mails(d.Ref)
+	letter, _ := f.store.MailRaw(mails[len(mails)-1].ID)
+	m := message.Parse(letter)
+	text := strings.Join(strings.Fields(m.Text), " ")
+	if mails[len(mails)-1].Kind != "refusal" || !strings.Contains(text, "Motif : voir [adresse interne] et [adresse interne]") {
+		t.Errorf("refusal: %s", text)
+	}
+	for _, leak := range []string{"urba@", other.ReplyAddress, "Nouvelle demande", "De : jeanne"} {
+		if strings.Contains(string(letter), leak) {
+			t.Errorf("refusal shows %q:\n%s", leak, text)
+		}
+	}
+	if len(m.Attachments) != 1 || m.Attachments[0].FileName != "decision.pdf" {
+		t.Errorf("refusal attachments = %v, want decision.pdf only", m.Attachments)
+	}
+	if !strings.Contains(text, "Cordialement, L'agent") {
+		t.Errorf("the agent's sign-off was lost: %s", text)
+	}
+}
+
+func TestStaffCommandsChecked(t *testing.T) {
+	f := newStaffFixture(t)
+	d := f.request(t, "contact@ville.example.fr")
+	d = f.reply(t, d, agent, "RE: ["+d.Ref+"]", "#nature acte\n\nà voir avec l'état civil", "")
+	if got := journalKinds(t, f.store, d.Ref); !slices.Contains(got, dossier.EventNote) {
+		t.Errorf("the text of an internal reply is not kept: %v", got)
+	}
+	// The dossier now belongs to the service without a phone.
+	for _, tt := range []struct{ body, problem string }{
+		{"#enregistrer", "téléphone"},
+		{"#transmettre urba@ville.example.fr", "adresse de la collectivité"},
+		{"#transmettre contact@ville.example.fr", "adresse de la collectivité"},
+	} {
+		n := len(mustMails(t, f.store, d.Ref))
+		f.reply(t, d, agent, "RE: ["+d.Ref+"]", tt.body, "")
+		kinds, texts := f.letters(t, d.Ref, n)
+		if !slices.Equal(kinds, []string{"staff_error agent@ville.example.fr"}) || !strings.Contains(texts[0], tt.problem) {
+			t.Errorf("%q: letters %v %v", tt.body, kinds, texts)
+		}
+	}
+	// A staff message whose MIME structure cannot be read is not relayed.
+	n := len(mustMails(t, f.store, d.Ref))
+	nested := strings.Repeat("Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\n", 200)
+	raw := authenticated + "From: " + agent + "\r\nTo: " + d.ReplyAddress + "\r\nSubject: RE\r\nMessage-ID: <nest@v>\r\n" + nested
+	f.deliver(t, "agent@ville.example.fr", []string{d.ReplyAddress}, raw)
+	if kinds, _ := f.letters(t, d.Ref, n); !slices.Equal(kinds, []string{"staff_error agent@ville.example.fr"}) {
+		t.Errorf("unreadable staff message: letters %v", kinds)
+	}
+}
+
+func TestNewRequestNotSwallowed(t *testing.T) {
+	f := newStaffFixture(t)
+	d := f.request(t, "urbanisme@ville.example.fr")
+	f.reply(t, d, agent, "RE: ["+d.Ref+"]", "#refuser hors compétence", "")
+
+	// A recours about the refused dossier is a new request.
+	recours := "From: jeanne@example.org\r\nTo: contact@ville.example.fr\r\nSubject: Recours contre le refus " + d.Ref +
+		"\r\nMessage-ID: <recours@example.org>\r\n\r\nJe conteste.\r\n"
+	if res := f.deliver(t, "jeanne@example.org", []string{"contact@ville.example.fr"}, recours); res[0].Added || res[0].Ref == d.Ref {
+		t.Errorf("recours joined the refused dossier: %+v", res)
+	}
+	// A stranger who copies someone's reply address makes a request.
+	bob := "From: bob@example.com\r\nTo: contact@ville.example.fr\r\nCc: " + d.ReplyAddress +
+		"\r\nSubject: Ma demande\r\nMessage-ID: <bob@example.com>\r\n\r\nBonjour.\r\n"
+	res := f.deliver(t, "bob@example.com", []string{"contact@ville.example.fr", d.ReplyAddress}, bob)
+	if res[0].Added || res[0].Ref == d.Ref {
+		t.Errorf("stranger's request swallowed: %+v", res)
+	}
+}
+
+func mustMails(t *testing.T, st *store.Store, ref string) []store.OutboundMail {
+	t.Helper()
+	mails, err := st.Mails(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mails
 }

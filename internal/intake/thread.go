@@ -35,8 +35,9 @@ func subjectRefs(t *config.Tenant, subject string) []string {
 // dossier (one it received or one sved sent for it), or when its subject
 // names the dossier's reference; in both cases only when m comes from
 // the dossier's requester, so that people who answer the same mailing
-// never end up in one dossier. Automatic mail never continues a
-// dossier here: it is stored apart, as it always was.
+// never end up in one dossier, and only a dossier that still waits for
+// a decision. Automatic mail never continues a dossier here: it is
+// stored apart, as it always was.
 func (p *Pipeline) thread(t *config.Tenant, m *message.Message) (*dossier.Dossier, error) {
 	if m.Automatic.Kind != message.VerdictNone {
 		return nil, nil
@@ -66,7 +67,10 @@ func (p *Pipeline) thread(t *config.Tenant, m *message.Message) (*dossier.Dossie
 		if err != nil {
 			return nil, fmt.Errorf("thread message %q: %w", m.MessageID, err)
 		}
-		if d.Tenant == t.ID && sameAddress(d.Requester.Addr, requester.Addr) {
+		// A message about a dossier already decided, refused, sent on
+		// or closed is a new request, such as a recours gracieux, owed
+		// its own acknowledgement and délais.
+		if d.Tenant == t.ID && d.State.AwaitsDecision() && sameAddress(d.Requester.Addr, requester.Addr) {
 			return d, nil
 		}
 	}

@@ -168,6 +168,7 @@ func joinBodies(parts []string) string {
 func (s *parseState) fallback(warning string) {
 	m := s.msg
 	s.warn("%s", warning)
+	m.Unreadable = true
 	m.From, m.ReplyTo, m.To, m.Cc = nil, nil, nil, nil
 	m.Sender = dossier.Address{}
 	m.Attachments, m.Inlines = nil, nil

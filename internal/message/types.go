@@ -40,6 +40,9 @@ type Message struct {
 
 	// Warnings lists parse problems, each a short English sentence.
 	Warnings []string
+	// Unreadable is true when the MIME structure could not be read and
+	// Text is the raw message, headers included.
+	Unreadable bool
 }
 
 // Part is an attachment or inline part with its decoded content.

@@ -17,7 +17,8 @@ const decisionHorizon = 30
 
 // openStates are the states whose dossiers a digest may list: waiting
 // for an answer, or implicitly decided but still owing a letter.
-var openStates = []dossier.State{dossier.StateReceived, dossier.StateImplicitAccord, dossier.StateImplicitRejection}
+var openStates = []dossier.State{dossier.StateReceived, dossier.StateRegistered,
+	dossier.StateImplicitAccord, dossier.StateImplicitRejection}
 
 // digests queues the digest of each service of t for today, once, when
 // its hour has come. A digest with nothing to say is recorded as done

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/sved-project/sved/internal/deadline"
+	"github.com/sved-project/sved/internal/dossier"
 	"github.com/sved-project/sved/internal/message"
+	"github.com/sved-project/sved/internal/store"
 )
 
 func TestDigestSections(t *testing.T) {
@@ -97,4 +99,22 @@ func (f *fixture) digestText(id string) string {
 func textPart(t *testing.T, raw []byte) string {
 	t.Helper()
 	return message.Parse(raw).Text
+}
+
+func TestDigestListsRegistered(t *testing.T) {
+	f := newFixture(t, testConfig, at("2026-12-24 23:30"))
+	waiting := f.deliver("urbanisme@ville.example.fr", "permis", true)
+	registered := f.deliver("urbanisme@ville.example.fr", "certificat", true)
+	_, _, err := f.store.Update(context.Background(), registered, nil, "", func(d *dossier.Dossier) (store.Change, error) {
+		d.State = dossier.StateRegistered
+		return store.Change{Events: []dossier.Event{{Kind: dossier.EventRegistered, Actor: "agent@ville.example.fr"}}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.tick("2027-02-03 08:00")
+	text := f.digestText("digest.ville.urbanisme.2027-02-03")
+	if !strings.Contains(text, waiting) || !strings.Contains(text, registered) {
+		t.Errorf("digest lacks a dossier:\n%s", text)
+	}
 }

@@ -62,10 +62,11 @@ func ReadHeader(raw []byte) (textproto.Header, error) {
 // Authenticate judges the From address from of a message with header h
 // by the Authentication-Results fields (RFC 8601) of the receiving hop.
 // Only fields whose authserv-id is one of trusted count, compared
-// without case, and only those at the top of the header. Once a trusted
-// field was seen, the first Received field below it ends the search,
-// because the fields below it came with the message. For each method
-// (dmarc, dkim, spf) the topmost trusted field that reports it wins.
+// without case, and only those at the top of the header: above the
+// second Received field, and above the first one below a trusted field,
+// because the fields further down came with the message. For each
+// method (dmarc, dkim, spf) the topmost trusted field that reports it
+// wins.
 //
 // A forged field placed right under the receiving hop's own fields
 // cannot be distinguished by position when that hop writes its Received
@@ -96,11 +97,19 @@ func trustedResults(h textproto.Header, trusted []string) ([]authres.Result, boo
 	var results []authres.Result
 	methods := map[string]bool{}
 	found := false
+	received := 0
 	fields := h.Fields()
 	for fields.Next() {
 		key := fields.Key()
-		if strings.EqualFold(key, "Received") && found {
-			break
+		if strings.EqualFold(key, "Received") {
+			// The receiving hop writes its results just above or just
+			// below its own Received field. Fields under a second
+			// Received come from further away, where a sender may have
+			// written them.
+			received++
+			if found || received > 1 {
+				break
+			}
 		}
 		if !strings.EqualFold(key, "Authentication-Results") {
 			continue

@@ -110,6 +110,13 @@ func TestAuthenticate(t *testing.T) {
 			want: VerdictFail, reason: "dmarc=fail",
 		},
 		{
+			name: "forged field below a second Received is not read",
+			header: outsideHop + "Received: from relay.attacker.example by mail.example.org\r\n" +
+				"Authentication-Results: mx.saint-exemple.example.fr; " +
+				"dmarc=pass header.from=saint-exemple.example.fr\r\n",
+			want: VerdictNone, reason: "no Authentication-Results",
+		},
+		{
 			name: "internal hop above the results",
 			header: "Received: from localhost (localhost [127.0.0.1]) by mx.saint-exemple.example.fr\r\n" +
 				"Authentication-Results: mx.saint-exemple.example.fr; " +
