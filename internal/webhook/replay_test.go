@@ -120,3 +120,31 @@ func TestSameContentWithoutTokenOneDossier(t *testing.T) {
 		t.Errorf("same fields in two encodings gave %s and %s", first.Reference, second.Reference)
 	}
 }
+
+// TestUnsignedKeyCannotTakeOver checks that on a public form a client
+// key neither multiplies the dossiers of one token nor returns someone
+// else's submission.
+func TestUnsignedKeyCannotTakeOver(t *testing.T) {
+	f := newFixture(t)
+	token := issueToken(f.key, "contact", f.clock.Now().Add(-time.Minute))
+	post := func(email, key string, withToken bool) created {
+		values := url.Values{"email": {email}, "subject": {"s"}, "message": {"m " + email}, "nature": {"information"}}
+		if withToken {
+			values.Set(fieldToken, token)
+		}
+		r := f.publicForm(values, time.Minute)
+		r.Header.Set(headerIdempotency, key)
+		return decodeCreated(t, f.do(r))
+	}
+	a := post("a@example.org", "robot-1", true)
+	if b := post("a@example.org", "robot-2", true); b.Reference != a.Reference {
+		t.Errorf("one token with two keys gave %s and %s", a.Reference, b.Reference)
+	}
+
+	f.cfg.Tenants[0].Forms[0].Public.AllowWithoutToken = true
+	victim := post("victim@example.org", "shared", false)
+	thief := post("thief@example.org", "shared", false)
+	if thief.Reference == victim.Reference || thief.Acknowledgement == "victim@example.org" {
+		t.Errorf("a reused key returned the victim's submission: %+v", thief)
+	}
+}

@@ -106,18 +106,24 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, cfg *config.Conf
 	return s.deliver(r, sub)
 }
 
-// dedupKey chooses what identifies a submission: the client's
-// Idempotency-Key, else the form token's nonce, else the signature of
-// a signed request, else the content itself, so that the same fields
-// posted twice give one dossier.
+// dedupKey chooses what identifies a submission: the nonce of the
+// token sved put in its own form page, else the Idempotency-Key of a
+// signed request (the signature covers it), else the signature, else
+// the content itself, so that the same fields posted twice give one
+// dossier. An Idempotency-Key that nobody signed counts only with the
+// content: otherwise anyone could pick the key of someone else's
+// submission, get its reference and email back, and have their own
+// request dropped.
 func dedupKey(idempotencyKey, nonce, signature string, in *input) string {
 	switch {
-	case idempotencyKey != "":
-		return "key " + idempotencyKey
 	case nonce != "":
 		return "token " + nonce
+	case signature != "" && idempotencyKey != "":
+		return "key " + idempotencyKey
 	case signature != "":
 		return "signature " + signature
+	case idempotencyKey != "":
+		return "key " + idempotencyKey + " " + in.digest()
 	}
 	return "content " + in.digest()
 }
