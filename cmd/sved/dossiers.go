@@ -38,7 +38,7 @@ func newDossiersCommand(g *globals) *cobra.Command {
 			if state != "" && !state.Valid() {
 				return fmt.Errorf("invalid --state %q: use one of %s", filter.state, stateNames())
 			}
-			cfg, err := g.loadConfig()
+			cfg, err := g.loadConfigForReading()
 			if err != nil {
 				return err
 			}
@@ -132,7 +132,7 @@ func openReader(cfg *config.Config, g *globals) (*reader, func(), error) {
 // loadDossier reads the dossier whose reference is ref, in any case,
 // from the running daemon or the store file.
 func loadDossier(g *globals, ref string) (*config.Config, *control.Details, error) {
-	cfg, err := g.loadConfig()
+	cfg, err := g.loadConfigForReading()
 	if err != nil {
 		return nil, nil, err
 	}

@@ -46,7 +46,7 @@ stored directly and the mails wait for the next sved serve.`,
 			if err != nil {
 				return err
 			}
-			cfg, err := g.loadConfig()
+			cfg, err := g.loadConfigForReading()
 			if err != nil {
 				return err
 			}

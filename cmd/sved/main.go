@@ -74,3 +74,10 @@ func (g *globals) logger() (*slog.Logger, error) {
 func (g *globals) loadConfig() (*config.Config, error) {
 	return config.Load(g.configPath)
 }
+
+// loadConfigForReading loads the configuration without its secrets, for
+// the commands that read or feed the store but send no mail and serve
+// no form: they run without the daemon's environment.
+func (g *globals) loadConfigForReading() (*config.Config, error) {
+	return config.LoadWithoutSecrets(g.configPath)
+}

@@ -84,3 +84,24 @@ func TestDossiersShowIgnoresCase(t *testing.T) {
 		t.Errorf("list footer:\n%s", list)
 	}
 }
+
+// TestReadingCommandsNeedNoSecret runs the commands that read the store
+// without the relay password that sved serve needs.
+func TestReadingCommandsNeedNoSecret(t *testing.T) {
+	e := newEnv(t, "")
+	cfg := readFile(t, e.config) + "outbound:\n  transport: smtp://127.0.0.1:1\n  username: sved\n" +
+		"  password_env: SVED_TEST_UNSET_PASSWORD\n"
+	if err := os.WriteFile(e.config, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	os.Unsetenv("SVED_TEST_UNSET_PASSWORD")
+	if out, err := e.cli("check-config"); err == nil || !strings.Contains(out, "SVED_TEST_UNSET_PASSWORD") {
+		t.Errorf("check-config accepts the missing password:\n%s", out)
+	}
+	if out, err := e.cli("dossiers", "list"); err == nil || !strings.Contains(out, "no store at") {
+		t.Errorf("dossiers list did not get past the configuration:\n%s", out)
+	}
+	if out, err := e.cli("stats"); err == nil || !strings.Contains(out, "no store at") {
+		t.Errorf("stats did not get past the configuration:\n%s", out)
+	}
+}

@@ -26,7 +26,7 @@ func newStatsCommand(g *globals) *cobra.Command {
 		Short: "Show per tenant and service: open dossiers by state, delays, implicit decisions, overdue dates",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := g.loadConfig()
+			cfg, err := g.loadConfigForReading()
 			if err != nil {
 				return err
 			}

@@ -33,6 +33,18 @@ import (
 // It returns a *ValidationError listing every problem, or an error naming
 // the file when it cannot be read or is not valid YAML.
 func Load(path string) (*Config, error) {
+	return load(path, true)
+}
+
+// LoadWithoutSecrets does what Load does but reads no secret: the relay
+// password and the form secrets stay empty, and a missing one is no
+// error. The commands that only read the store use it, so that they run
+// without the environment of the daemon.
+func LoadWithoutSecrets(path string) (*Config, error) {
+	return load(path, false)
+}
+
+func load(path string, secrets bool) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config %s: %w", path, err)
@@ -42,7 +54,7 @@ func Load(path string) (*Config, error) {
 		return nil, fmt.Errorf("read config %s: %w", path, err)
 	}
 
-	cfg, err := build(data, dir)
+	cfg, err := build(data, dir, secrets)
 	var verr *ValidationError
 	switch {
 	case errors.As(err, &verr):
@@ -61,7 +73,7 @@ func Parse(data []byte) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse config: %w", err)
 	}
-	cfg, err := build(data, dir)
+	cfg, err := build(data, dir, true)
 	var verr *ValidationError
 	if err != nil && !errors.As(err, &verr) {
 		return nil, fmt.Errorf("parse config: %w", err)
@@ -72,7 +84,7 @@ func Parse(data []byte) (*Config, error) {
 // build runs every step after reading: decode, defaults, secrets and
 // validation. It returns a YAML syntax error as is, and every other
 // problem in one *ValidationError.
-func build(data []byte, baseDir string) (*Config, error) {
+func build(data []byte, baseDir string, secrets bool) (*Config, error) {
 	cfg, decodeProblems, err := decode(data)
 	if err != nil {
 		return nil, err
@@ -80,7 +92,9 @@ func build(data []byte, baseDir string) (*Config, error) {
 	cfg.applyDefaults(baseDir)
 
 	all := decodeProblems
-	cfg.readSecrets(&all)
+	if secrets {
+		cfg.readSecrets(&all)
+	}
 
 	var verr *ValidationError
 	if errors.As(cfg.Validate(), &verr) {
