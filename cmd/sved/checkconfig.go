@@ -32,6 +32,9 @@ func newCheckConfigCommand(g *globals) *cobra.Command {
 					t.ID, t.Name, len(t.Intake), len(t.Services), len(t.Natures), t.TimeZone)
 			}
 			fmt.Fprintf(out, "  smtp: %s, outbound: %s\n", cfg.SMTP.Listen, cfg.Outbound.Transport)
+			for _, w := range cfg.Warnings() {
+				fmt.Fprintf(out, "warning: %s: %s\n", w.Path, w.Message)
+			}
 			return nil
 		},
 	}

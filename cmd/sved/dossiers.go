@@ -215,7 +215,7 @@ func printDetails(out io.Writer, cfg *config.Config, det *control.Details) {
 	row("Implicit decision", decision)
 	for _, p := range d.Pieces {
 		row("Pieces requested", fmt.Sprintf("%s, granted %s, received %s", p.Requested, p.Granted,
-			orValue(p.Received.String(), "(missing)")))
+			orValue(p.Received.String(), "(not yet)")))
 	}
 	row("Message-ID", d.MessageID)
 	row("Reply address", d.ReplyAddress)

@@ -29,7 +29,7 @@ func listDue(out io.Writer, cfg *config.Config, r *reader, before string, kindNa
 	}
 	kinds := make([]dossier.DueKind, len(kindNames))
 	for i, name := range kindNames {
-		kinds[i] = dossier.DueKind(name)
+		kinds[i] = dossier.DueKind(strings.ToLower(strings.TrimSpace(name)))
 		if !kinds[i].Valid() {
 			return fmt.Errorf("invalid --kind %q: use one of %s", name, dueKindNames())
 		}

@@ -105,3 +105,14 @@ func TestReadingCommandsNeedNoSecret(t *testing.T) {
 		t.Errorf("stats did not get past the configuration:\n%s", out)
 	}
 }
+
+func TestCheckConfigWarnsOfMissingPhone(t *testing.T) {
+	e := newEnv(t, "")
+	out := e.mustCLI("check-config")
+	if !strings.Contains(out, "warning: collectivites[0].services[1].phone: missing") {
+		t.Errorf("check-config does not warn of the service without phone:\n%s", out)
+	}
+	if strings.Contains(out, "services[0].phone") {
+		t.Errorf("check-config warns of a service that has a phone:\n%s", out)
+	}
+}

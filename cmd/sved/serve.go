@@ -34,13 +34,17 @@ const shutdownTimeout = 30 * time.Second
 func newServeCommand(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
-		Short: "Run the daemon: SMTP intake, outbound delivery and the control socket",
-		Long: `Run the daemon until SIGINT or SIGTERM.
+		Short: "Run the daemon: SMTP and web-form intake, outbound delivery, deadline scheduler, control socket",
+		Long: `Run the daemon until SIGINT or SIGTERM: the SMTP listener, the
+web-form listener when http.listen is set, the outbound worker, the
+scheduler of alerts, digests and implicit decisions, and the control
+socket that the other commands use while it runs.
 
 SIGHUP reloads the configuration file: the collectivites (addresses,
-services, natures, forms) apply to the next message. data_dir,
-hostname, smtp, outbound and http are read only at start; a change to them is logged as a
-warning and needs a restart. An invalid file is logged and the running
+services, natures, forms, letter templates) apply to the next message.
+data_dir, hostname, smtp, outbound and http are read only at start; a
+change to them is logged as a warning and needs a restart. An invalid
+file, or a template that does not parse, is logged and the running
 configuration is kept.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -114,9 +118,10 @@ func serve(configPath string, cfg *config.Config, log *slog.Logger) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	go reloadOnHangup(ctx, hup, configPath, &current, svc.renderer.LoadTenants, log)
+	logWarnings(cfg, log)
 
 	var wg sync.WaitGroup
-	errc := make(chan error, 4)
+	errc := make(chan error, 5)
 	run := func(name string, f func() error) {
 		wg.Add(1)
 		go func() {
@@ -142,7 +147,7 @@ func serve(configPath string, cfg *config.Config, log *slog.Logger) error {
 	}
 
 	log.Info("sved started", "data_dir", cfg.DataDir, "tenants", len(cfg.Tenants),
-		"outbound", cfg.Outbound.Transport)
+		"outbound", cfg.Outbound.Transport, "scheduler_interval", cfg.Scheduler.Interval.String())
 	var runErr error
 	select {
 	case <-ctx.Done():
@@ -214,6 +219,7 @@ func buildServices(getConfig func() *config.Config, st *store.Store, log *slog.L
 // running one as well.
 func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, path string, current *atomic.Pointer[config.Config],
 	check func(*config.Config) error, log *slog.Logger) {
+	started := current.Load()
 	for {
 		select {
 		case <-ctx.Done():
@@ -227,12 +233,22 @@ func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, path string, curr
 				log.Error("configuration reload failed, keeping the running one", "file", path, "err", err)
 				continue
 			}
-			for _, key := range restartKeys(current.Load(), cfg) {
+			// The keys read only at start are compared with the values
+			// the process started with, which a reload never changes.
+			for _, key := range restartKeys(started, cfg) {
 				log.Warn("configuration key changed but applies only after a restart", "key", key)
 			}
 			current.Store(cfg)
 			log.Info("configuration reloaded", "file", path, "tenants", len(cfg.Tenants))
+			logWarnings(cfg, log)
 		}
+	}
+}
+
+// logWarnings logs the settings that are valid but will stop a feature.
+func logWarnings(cfg *config.Config, log *slog.Logger) {
+	for _, w := range cfg.Warnings() {
+		log.Warn("configuration warning", "key", w.Path, "problem", w.Message)
 	}
 }
 

@@ -25,3 +25,24 @@ func (t *Tenant) validateLetters(p *problems, path string) {
 		}
 	}
 }
+
+// Warnings lists the settings that are valid but will stop a feature at
+// run time: a service without a phone number cannot be named in an ARE,
+// so #enregistrer fails for its dossiers.
+func (c *Config) Warnings() []FieldError {
+	var out []FieldError
+	for i, t := range c.Tenants {
+		if t == nil {
+			continue
+		}
+		for j, s := range t.Services {
+			if s != nil && strings.TrimSpace(s.Phone) == "" {
+				out = append(out, FieldError{
+					Path:    fmt.Sprintf("collectivites[%d].services[%d].phone", i, j),
+					Message: "missing; the ARE must give the service's phone number, so #enregistrer fails for its dossiers",
+				})
+			}
+		}
+	}
+	return out
+}

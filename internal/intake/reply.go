@@ -150,7 +150,8 @@ func (p *Pipeline) followUp(t *config.Tenant, m *message.Message, now time.Time)
 	return func(sd *dossier.Dossier) ([]dossier.Event, []store.OutboundMail, error) {
 		var events []dossier.Event
 		cal := t.Calendar()
-		if sd.PendingPieces() != nil && sd.State.AwaitsDecision() && cal != nil {
+		answered := sd.PendingPieces() != nil && sd.State.AwaitsDecision() && cal != nil
+		if answered {
 			if err := sd.ReceivePieces(cal.ReceiptDate(now)); err != nil {
 				return nil, nil, err
 			}
@@ -164,7 +165,7 @@ func (p *Pipeline) followUp(t *config.Tenant, m *message.Message, now time.Time)
 		if svc == nil {
 			return events, nil, nil
 		}
-		mail, err := p.renderer.FollowUp(t, sd, svc, m, now)
+		mail, err := p.renderer.FollowUp(t, sd, svc, m, now, answered)
 		if err != nil {
 			return nil, nil, fmt.Errorf("render follow-up of %s: %w", sd.Ref, err)
 		}

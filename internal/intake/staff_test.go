@@ -192,9 +192,14 @@ func TestStaffPiecesThenRegister(t *testing.T) {
 	if d.PendingPieces() != nil || d.ImplicitDecision.String() != "2027-03-04" {
 		t.Errorf("after the pieces: pending %v, decision %s", d.PendingPieces(), d.ImplicitDecision)
 	}
-	kinds, _ = f.letters(t, d.Ref, 3)
-	if !slices.Equal(kinds, []string{"complement urba@ville.example.fr"}) {
-		t.Errorf("letters after the pieces = %v", kinds)
+	kinds, texts = f.letters(t, d.Ref, 3)
+	if !slices.Equal(kinds, []string{"complement urba@ville.example.fr"}) ||
+		!strings.Contains(texts[0], "répond à la demande de pièces : le délai de la décision implicite court de nouveau et expire le jeudi 4 mars 2027") {
+		t.Errorf("letters after the pieces = %v\n%v", kinds, texts)
+	}
+	_, texts = f.letters(t, d.Ref, 1)
+	if !strings.Contains(texts[0], "Nature : Certificat d'urbanisme (silence vaut accord, décision implicite à l'expiration du jeudi 4 mars 2027)") {
+		t.Errorf("forward lacks the nature and its decision:\n%s", texts[0])
 	}
 
 	d = f.reply(t, d, agent, "RE: ["+d.Ref+"] Ma demande", "#Enregistrer\n\nVotre dossier est complet.", "")

@@ -101,6 +101,9 @@ type Data struct {
 	Help     string
 	// Sender is the author of the message a letter reports or answers.
 	Sender string
+	// PiecesAnswered is true in a follow-up that ended a wait for
+	// requested pieces.
+	PiecesAnswered bool
 
 	// MissingIdentification names, in French ("votre adresse postale"),
 	// the identification fields that a web-form requester left empty

@@ -16,8 +16,12 @@ import (
 // tenant's zone (d.ReceivedAt is the first request's), the attachments of
 // m re-attached, and the text of m. From and Reply-To are as in Forward,
 // with the sender of m as author.
+//
+// piecesAnswered is true when m ended a wait for requested pieces: the
+// letter then tells the service that the délai runs again and gives the
+// new implicit-decision date.
 func (r *Renderer) FollowUp(t *config.Tenant, d *dossier.Dossier, svc *config.Service,
-	m *message.Message, now time.Time) (store.OutboundMail, error) {
+	m *message.Message, now time.Time, piecesAnswered bool) (store.OutboundMail, error) {
 	if m == nil {
 		return store.OutboundMail{}, fmt.Errorf("follow-up of dossier %s: missing message", d.Ref)
 	}
@@ -32,6 +36,8 @@ func (r *Renderer) FollowUp(t *config.Tenant, d *dossier.Dossier, svc *config.Se
 	data.setRequester(m.Sender)
 	data.WarningCount = len(m.Warnings)
 	data.Text = m.Text
+	data.PiecesAnswered = piecesAnswered
+	data.Decision = decisionOf(t, d, t.Calendar())
 	var parts []message.Part
 	data.Attachments, parts = forwardedParts(m)
 	return r.staffLetter(KindFollowUp, t, d, data, staffMail(t, d, p.from, m.Sender, p.to), parts, now.In(p.loc))

@@ -67,7 +67,12 @@ func (r *Renderer) Forward(t *config.Tenant, d *dossier.Dossier, svc *config.Ser
 	if m != nil {
 		data.Text = m.Text
 		data.Attachments, parts = forwardedParts(m)
+		// The dossier's warnings also hold intake notes (no AEE sent,
+		// identification missing); only the parser's mean the message
+		// was malformed.
+		data.WarningCount = len(m.Warnings)
 	}
+	data.Decision = decisionOf(t, d, t.Calendar())
 	return r.staffLetter(KindForward, t, d, data, staffMail(t, d, p.from, d.Requester, p.to), parts, now.In(p.loc))
 }
 

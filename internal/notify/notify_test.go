@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -444,9 +445,13 @@ func TestForwardWarnings(t *testing.T) {
 		{english, "(3 anomalies)"},
 	}
 	for _, tt := range tests {
+		// The count comes from the parser's warnings; the dossier's hold
+		// intake notes too, which do not make a message malformed.
 		d := sampleDossier()
-		d.Warnings = tt.warnings
-		mail, err := newRenderer(t, "").Forward(sampleTenant(t), d, sampleService(), sampleMessage(), now, AckSent)
+		d.Warnings = append(slices.Clone(tt.warnings), "no acknowledgement sent")
+		m := sampleMessage()
+		m.Warnings = tt.warnings
+		mail, err := newRenderer(t, "").Forward(sampleTenant(t), d, sampleService(), m, now, AckSent)
 		if err != nil {
 			t.Fatalf("Forward with %d warnings: %v", len(tt.warnings), err)
 		}
@@ -545,7 +550,7 @@ func sampleFollowUp() *message.Message {
 
 func TestFollowUp(t *testing.T) {
 	m := sampleFollowUp()
-	mail, err := newRenderer(t, "").FollowUp(sampleTenant(t), sampleDossier(), sampleService(), m, followUpNow)
+	mail, err := newRenderer(t, "").FollowUp(sampleTenant(t), sampleDossier(), sampleService(), m, followUpNow, false)
 	if err != nil {
 		t.Fatalf("FollowUp: %v", err)
 	}
@@ -636,7 +641,7 @@ func TestFollowUpUnknownSender(t *testing.T) {
 	m := sampleFollowUp()
 	m.Sender = dossier.Address{}
 	m.Attachments = nil
-	mail, err := newRenderer(t, "").FollowUp(sampleTenant(t), sampleDossier(), sampleService(), m, followUpNow)
+	mail, err := newRenderer(t, "").FollowUp(sampleTenant(t), sampleDossier(), sampleService(), m, followUpNow, false)
 	if err != nil {
 		t.Fatalf("FollowUp: %v", err)
 	}
@@ -657,10 +662,10 @@ func TestFollowUpUnknownSender(t *testing.T) {
 
 func TestFollowUpErrors(t *testing.T) {
 	r := newRenderer(t, "")
-	if _, err := r.FollowUp(sampleTenant(t), sampleDossier(), sampleService(), nil, followUpNow); err == nil {
+	if _, err := r.FollowUp(sampleTenant(t), sampleDossier(), sampleService(), nil, followUpNow, false); err == nil {
 		t.Error("FollowUp without a message succeeded")
 	}
-	if _, err := r.FollowUp(sampleTenant(t), sampleDossier(), nil, sampleFollowUp(), followUpNow); err == nil {
+	if _, err := r.FollowUp(sampleTenant(t), sampleDossier(), nil, sampleFollowUp(), followUpNow, false); err == nil {
 		t.Error("FollowUp without service succeeded")
 	}
 }
@@ -678,7 +683,7 @@ func TestNoSvedInLetters(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Forward: %v", err)
 	}
-	fup, err := r.FollowUp(tenant, sampleDossier(), sampleService(), sampleFollowUp(), followUpNow)
+	fup, err := r.FollowUp(tenant, sampleDossier(), sampleService(), sampleFollowUp(), followUpNow, false)
 	if err != nil {
 		t.Fatalf("FollowUp: %v", err)
 	}
@@ -726,7 +731,7 @@ func TestOverrideFollowUp(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "followup.subject.tmpl"), "Complément {{.Ref}} de {{.RequesterAddr}}\n")
 
-	mail, err := newRenderer(t, dir).FollowUp(sampleTenant(t), sampleDossier(), sampleService(), sampleFollowUp(), followUpNow)
+	mail, err := newRenderer(t, dir).FollowUp(sampleTenant(t), sampleDossier(), sampleService(), sampleFollowUp(), followUpNow, false)
 	if err != nil {
 		t.Fatalf("FollowUp: %v", err)
 	}
