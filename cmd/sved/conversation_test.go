@@ -170,6 +170,9 @@ func TestConversationOverSMTP(t *testing.T) {
 	if !strings.Contains(show, "(hash chain valid)") || !strings.Contains(show, "State:") {
 		t.Fatalf("show:\n%s", show)
 	}
+	if !strings.Contains(show, "Further messages (5):") || !strings.Contains(show, "- plan.pdf, application/pdf") {
+		t.Errorf("show does not list the further messages and their attachments:\n%s", show)
+	}
 	var kinds []string
 	for _, line := range strings.Split(show, "\n") {
 		f := strings.Fields(line)

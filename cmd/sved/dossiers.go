@@ -235,6 +235,13 @@ func printDetails(out io.Writer, cfg *config.Config, det *control.Details) {
 		}
 		fmt.Fprintf(out, "  - %s%s, %s, %d bytes, SHA-256 %s\n", a.FileName, inline, a.ContentType, a.Size, a.SHA256)
 	}
+	section(out, "Further messages", len(det.Messages))
+	for _, m := range det.Messages {
+		fmt.Fprintf(out, "  %d. from %s: %s (%d bytes)\n", m.N, orUnknown(m.From), m.Subject, m.Size)
+		for _, a := range m.Attachments {
+			fmt.Fprintf(out, "     - %s, %s, %d bytes, SHA-256 %s\n", a.FileName, a.ContentType, a.Size, a.SHA256)
+		}
+	}
 	section(out, "Journal", len(det.Journal))
 	chain := "hash chain valid"
 	if err := dossier.VerifyChain(det.Journal); err != nil {

@@ -24,6 +24,7 @@ import (
 	"github.com/sved-project/sved/internal/deadline"
 	"github.com/sved-project/sved/internal/dossier"
 	"github.com/sved-project/sved/internal/intake"
+	"github.com/sved-project/sved/internal/message"
 	"github.com/sved-project/sved/internal/store"
 )
 
@@ -37,6 +38,7 @@ type Reader interface {
 	Journal(ref string) ([]dossier.Event, error)
 	Mails(ref string) ([]store.OutboundMail, error)
 	DueBefore(date deadline.Date, kinds ...dossier.DueKind) ([]store.DueItem, error)
+	Messages(ref string) ([][]byte, error)
 }
 
 // Deliverer is the intake pipeline.
@@ -50,6 +52,19 @@ type Details struct {
 	Dossier dossier.Dossier      `json:"dossier"`
 	Journal []dossier.Event      `json:"journal"`
 	Mails   []store.OutboundMail `json:"mails"`
+	// Messages describes the further messages of the dossier, after
+	// the request itself, oldest first.
+	Messages []MessageSummary `json:"messages,omitempty"`
+}
+
+// MessageSummary describes one further message of a dossier.
+type MessageSummary struct {
+	N           int                  `json:"n"` // 1 for the first message after the request
+	From        string               `json:"from"`
+	Subject     string               `json:"subject"`
+	MessageID   string               `json:"message_id,omitempty"`
+	Size        int                  `json:"size"`
+	Attachments []dossier.Attachment `json:"attachments,omitempty"`
 }
 
 // LoadDetails reads a dossier with its journal and mails.
@@ -66,7 +81,26 @@ func LoadDetails(r Reader, ref string) (*Details, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Details{Dossier: *d, Journal: journal, Mails: mails}, nil
+	raws, err := r.Messages(ref)
+	if err != nil {
+		return nil, err
+	}
+	det := &Details{Dossier: *d, Journal: journal, Mails: mails}
+	for i := 1; i < len(raws); i++ {
+		det.Messages = append(det.Messages, summarize(i, raws[i]))
+	}
+	return det, nil
+}
+
+// summarize parses a further message of a dossier for the listing.
+func summarize(n int, raw []byte) MessageSummary {
+	m := message.Parse(raw)
+	s := MessageSummary{N: n, From: m.Sender.String(), Subject: m.Subject, MessageID: m.MessageID, Size: len(raw)}
+	for _, p := range m.Attachments {
+		s.Attachments = append(s.Attachments, dossier.Attachment{FileName: p.FileName, ContentType: p.ContentType,
+			Size: int64(len(p.Content)), SHA256: p.SHA256})
+	}
+	return s
 }
 
 // Listen creates the socket at path, replacing a stale one left by a
