@@ -54,6 +54,7 @@ func (c *Config) applyDefaults(baseDir string) {
 			t.applyDefaults()
 		}
 	}
+	c.applyMailboxDefaults(baseDir)
 }
 
 // defaultHostname returns the machine's host name when it is a valid

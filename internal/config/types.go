@@ -97,6 +97,9 @@ type Tenant struct {
 
 	Services []*Service `mapstructure:"services"`
 	Natures  []*Nature  `mapstructure:"natures"`
+	// Mailboxes are existing IMAP mailboxes that sved polls, for
+	// addresses whose MX it does not receive.
+	Mailboxes []*Mailbox `mapstructure:"mailboxes"`
 
 	// CalendarOptions sets the holidays and closure days that the due
 	// dates skip; Calendar returns the calendar built from them.
