@@ -30,6 +30,7 @@ var (
 	bucketMailDue          = []byte("mail_due")
 	bucketMailByDossier    = []byte("mail_by_dossier")
 	bucketDue              = []byte("due")
+	bucketCursors          = []byte("imap_cursors")
 )
 
 var allBuckets = [][]byte{
@@ -37,7 +38,7 @@ var allBuckets = [][]byte{
 	bucketDedup, bucketMessageDedup, bucketTokens, bucketCounters,
 	bucketIndexAll, bucketIndexTenant, bucketIndexState, bucketIndexTenantState,
 	bucketMails, bucketMailRaw, bucketMailDue, bucketMailByDossier,
-	bucketDue,
+	bucketDue, bucketCursors,
 }
 
 // schemaVersion is stored under meta/"version". Open rejects a file
