@@ -232,3 +232,11 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+func imaptestNoIDLE() imaptest.Options {
+	return imaptest.Options{NoIDLE: true}
+}
+
+func imaptestTLS(mode string) imaptest.Options {
+	return imaptest.Options{TLS: mode}
+}

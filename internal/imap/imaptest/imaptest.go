@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -45,7 +46,7 @@ type Server struct {
 	// server's certificate, when TLS is on.
 	CAFile string
 
-	t   testing.TB
+	tls string
 	cmd *exec.Cmd
 }
 
@@ -65,13 +66,13 @@ func Start(t testing.TB, opts Options) *Server {
 		User:     "agent@mairie.example",
 		Password: "mot-de-passe-imap",
 		Port:     freePort(t),
-		t:        t,
 	}
 	s.Conf = filepath.Join(s.Dir, "dovecot.conf")
 	s.prepareDirs(t)
 	if opts.TLS == "" {
 		opts.TLS = TLSNone
 	}
+	s.tls = opts.TLS
 	ssl := "ssl = no\n"
 	if opts.TLS != TLSNone {
 		ssl = s.writeCertificates(t)
@@ -175,6 +176,7 @@ func (s *Server) start(t testing.TB) {
 	cmd := exec.Command("dovecot", "-F", "-c", s.Conf)
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start dovecot: %v", err)
 	}
@@ -205,8 +207,21 @@ func (s *Server) Stop() {
 	if s.cmd == nil {
 		return
 	}
-	s.cmd.Process.Kill()
-	s.cmd.Wait()
+	// Every process of the group gets SIGTERM, so that the imap
+	// processes close their client connections at once instead of
+	// waiting for the master. The group is killed if it lingers.
+	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		s.cmd.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+	}
 	s.cmd = nil
 	// The master's children notice its exit and close their connections
 	// on their own; wait until the port is free for a restart.
@@ -258,13 +273,15 @@ func (s *Server) DropFile(t testing.TB, folder string, raw []byte) {
 	run(t, "chown", "nobody:nogroup", name)
 }
 
-// Doveadm runs a doveadm command for the user and returns its output.
-func (s *Server) Doveadm(t testing.TB, args ...string) string {
+// Doveadm runs the doveadm command (one or more words, such as "mailbox
+// create") for the user with args, and returns its output.
+func (s *Server) Doveadm(t testing.TB, command string, args ...string) string {
 	t.Helper()
-	full := append([]string{"-c", s.Conf, args[0], "-u", s.User}, args[1:]...)
+	full := append([]string{"-c", s.Conf}, strings.Fields(command)...)
+	full = append(append(full, "-u", s.User), args...)
 	out, err := exec.Command("doveadm", full...).CombinedOutput()
 	if err != nil {
-		t.Fatalf("doveadm %s: %v\n%s", strings.Join(args, " "), err, out)
+		t.Fatalf("doveadm %s %s: %v\n%s", command, strings.Join(args, " "), err, out)
 	}
 	return string(out)
 }
@@ -289,7 +306,7 @@ func (s *Server) Flags(t testing.TB, folder string) map[uint32]string {
 // UIDValidity returns the UIDVALIDITY of folder.
 func (s *Server) UIDValidity(t testing.TB, folder string) uint32 {
 	t.Helper()
-	out := s.Doveadm(t, "mailbox", "status", "uidvalidity", folder)
+	out := s.Doveadm(t, "mailbox status", "uidvalidity", folder)
 	_, v, _ := strings.Cut(strings.TrimSpace(out), "uidvalidity=")
 	n, err := strconv.ParseUint(v, 10, 32)
 	if err != nil {
