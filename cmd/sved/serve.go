@@ -33,11 +33,12 @@ const shutdownTimeout = 30 * time.Second
 func newServeCommand(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
-		Short: "Run the daemon: SMTP intake, outbound delivery and the control socket",
+		Short: "Run the daemon: SMTP intake, IMAP polling, outbound delivery and the control socket",
 		Long: `Run the daemon until SIGINT or SIGTERM.
 
 SIGHUP reloads the configuration file: the collectivites (addresses,
-services, natures) apply to the next message. data_dir, hostname, smtp
+services, natures) apply to the next message, and the IMAP pollers
+restart when their mailboxes changed. data_dir, hostname, smtp
 and outbound are read only at start; a change to them is logged as a
 warning and needs a restart. An invalid file is logged and the running
 configuration is kept.`,
@@ -105,7 +106,8 @@ func serve(configPath string, cfg *config.Config, log *slog.Logger) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	go reloadOnHangup(ctx, hup, configPath, &current, log)
+	pollers := startMailboxPollers(cfg, svc.pipeline, st, log)
+	go reloadOnHangup(ctx, hup, configPath, &current, log, pollers.reload)
 
 	var wg sync.WaitGroup
 	errc := make(chan error, 3)
@@ -137,6 +139,7 @@ func serve(configPath string, cfg *config.Config, log *slog.Logger) error {
 		stop()
 	}
 
+	pollers.stop()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := svc.smtp.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
@@ -186,8 +189,9 @@ func buildServices(getConfig func() *config.Config, st *store.Store, log *slog.L
 }
 
 // reloadOnHangup swaps in a new configuration on each SIGHUP when it is
-// valid, and keeps the running one otherwise.
-func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, path string, current *atomic.Pointer[config.Config], log *slog.Logger) {
+// valid, then passes it to reloaded, and keeps the running one otherwise.
+func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, path string, current *atomic.Pointer[config.Config],
+	log *slog.Logger, reloaded func(*config.Config)) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -203,6 +207,7 @@ func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, path string, curr
 			}
 			current.Store(cfg)
 			log.Info("configuration reloaded", "file", path, "tenants", len(cfg.Tenants))
+			reloaded(cfg)
 		}
 	}
 }
