@@ -32,6 +32,7 @@ func (e *env) withMailbox(t *testing.T, srv *imaptest.Server, after string) {
         password_file: %s
         intake: contact@mairie-saint-exemple.fr
         after: %q
+        initial: all
         resync_interval: 2s
 `, srv.Port, srv.User, passwordFile, after)
 	// The first tenant's block ends where the natures list ends.

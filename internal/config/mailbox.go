@@ -24,6 +24,12 @@ const (
 	AfterMovePrefix = "move:"  // move to the folder named after the colon
 )
 
+// Initial values: what the first sync of a folder reads.
+const (
+	InitialNew = "new" // only messages that arrive after the first connection
+	InitialAll = "all" // every message already in the folder, then new ones
+)
+
 // Defaults of a polled mailbox.
 const (
 	DefaultMailboxFolder         = "INBOX"
@@ -40,8 +46,8 @@ const (
 // pipeline as if it had arrived over SMTP for the Intake address.
 type Mailbox struct {
 	// Name identifies the mailbox within its tenant, in logs and in the
-	// stored cursor. Renaming it makes sved read the folder again from the
-	// start (deduplication keeps that from creating dossiers twice).
+	// stored cursor. A renamed mailbox is a new one to sved, whose first
+	// sync follows Initial.
 	Name string `mapstructure:"name"`
 	Host string `mapstructure:"host"`
 	Port int    `mapstructure:"port"` // default 993 with implicit TLS, else 143
@@ -65,6 +71,11 @@ type Mailbox struct {
 	// After is the action once a message is stored: "none" (default),
 	// "seen", "move:FOLDER" or "delete".
 	After string `mapstructure:"after"`
+	// Initial is what the first sync of the folder reads: "new"
+	// (default) leaves the messages already there alone, so that
+	// connecting an old mailbox sends no AEE for years-old mail, and
+	// "all" reads them too.
+	Initial string `mapstructure:"initial"`
 
 	// PollInterval is the time between two checks when the server has
 	// no IDLE. Default 1m.
@@ -145,6 +156,9 @@ func (m *Mailbox) applyDefaults(baseDir string) {
 	}
 	if m.After == "" {
 		m.After = AfterNone
+	}
+	if m.Initial == "" {
+		m.Initial = InitialNew
 	}
 	if m.PollInterval == 0 {
 		m.PollInterval = DefaultMailboxPollInterval

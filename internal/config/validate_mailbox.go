@@ -32,6 +32,9 @@ func (t *Tenant) validateMailboxes(p *problems, path string) {
 		m.validateLogin(p, mpath)
 		t.validateMailboxIntake(p, mpath+".intake", m.Intake)
 		m.validateFolders(p, mpath)
+		if m.Initial != InitialNew && m.Initial != InitialAll {
+			p.add(mpath+".initial", "invalid value %q; use %s or %s", m.Initial, InitialNew, InitialAll)
+		}
 
 		checkDuration(p, mpath+".poll_interval", m.PollInterval)
 		checkDuration(p, mpath+".resync_interval", m.ResyncInterval)

@@ -121,17 +121,18 @@ func (s *session) storedCursor() store.Cursor {
 }
 
 // saveCursor writes the position the tracker has reached, and the
-// progress of the post-fetch action, when the store is behind.
-func (s *session) saveCursor(ctx context.Context) error {
+// progress of the post-fetch action when withAction is set, unless the
+// store is already there.
+func (s *session) saveCursor(ctx context.Context, withAction bool) error {
 	base := s.track.current()
-	action := s.p.mailbox.After != config.AfterNone
+	withAction = withAction && s.p.mailbox.After != config.AfterNone
 	stored := s.storedCursor()
-	if stored.LastUID >= base && (!action || stored.ActionUID >= base) {
+	if stored.LastUID >= base && (!withAction || stored.ActionUID >= base) {
 		return nil
 	}
 	c, err := s.p.cursors.UpdateCursor(ctx, s.p.key, s.uidValidity, func(c *store.Cursor) {
 		c.LastUID = base
-		if action {
+		if withAction {
 			c.ActionUID = base
 		}
 	})

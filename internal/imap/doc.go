@@ -32,7 +32,7 @@
 // message carries a store.CursorMark that the store commits in the
 // transaction of its dossier, or alone when the message is a duplicate.
 //
-// Up to deliverWorkers messages are delivered at once. A mark therefore
+// Up to deliverWorkers (4) messages are delivered at once. A mark therefore
 // names the highest UID below which every listed message is stored once
 // that message commits, which may lag behind the message's own UID; the
 // poller writes the exact position after each batch. A crash re-reads at

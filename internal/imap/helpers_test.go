@@ -46,6 +46,7 @@ collectivites:
         intake: contact@ville.example.fr
         folder: %[6]s
         after: %[7]q
+        initial: %[8]s
 `
 
 // fixture is a Dovecot, a store and a pipeline, with the configuration
@@ -62,12 +63,13 @@ type fixture struct {
 
 type fixtureOptions struct {
 	server   imaptest.Options
+	initial  string // default all, so that tests may fill the folder first
 	folder   string // default INBOX
 	after    string // default none
 	password string // default the server's
 }
 
-func newFixture(t *testing.T, opts fixtureOptions) *fixture {
+func newFixture(t testing.TB, opts fixtureOptions) *fixture {
 	t.Helper()
 	srv := imaptest.Start(t, opts.server)
 	f := &fixture{srv: srv, dir: t.TempDir(), logs: &syncBuffer{}}
@@ -81,7 +83,7 @@ func newFixture(t *testing.T, opts fixtureOptions) *fixture {
 	return f
 }
 
-func openStore(t *testing.T, dir string) *store.Store {
+func openStore(t testing.TB, dir string) *store.Store {
 	t.Helper()
 	st, err := store.Open(filepath.Join(dir, "sved.db"), store.Options{})
 	if err != nil {
@@ -91,7 +93,7 @@ func openStore(t *testing.T, dir string) *store.Store {
 	return st
 }
 
-func (f *fixture) configure(t *testing.T, opts fixtureOptions) {
+func (f *fixture) configure(t testing.TB, opts fixtureOptions) {
 	t.Helper()
 	if opts.folder == "" {
 		opts.folder = "INBOX"
@@ -102,6 +104,9 @@ func (f *fixture) configure(t *testing.T, opts fixtureOptions) {
 	if opts.password == "" {
 		opts.password = f.srv.Password
 	}
+	if opts.initial == "" {
+		opts.initial = config.InitialAll
+	}
 	tls := opts.server.TLS
 	if tls == "" {
 		tls = imaptest.TLSNone
@@ -109,7 +114,8 @@ func (f *fixture) configure(t *testing.T, opts fixtureOptions) {
 	if err := os.WriteFile(filepath.Join(f.dir, "imap-password"), []byte(opts.password+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	yaml := fmt.Sprintf(tenantYAML, f.dir, f.srv.Port, tls, f.srv.CAFile, f.srv.User, opts.folder, opts.after)
+	yaml := fmt.Sprintf(tenantYAML, f.dir, f.srv.Port, tls, f.srv.CAFile, f.srv.User, opts.folder, opts.after,
+		opts.initial)
 	cfg, err := config.Parse([]byte(yaml))
 	if err != nil {
 		t.Fatalf("config: %v", err)

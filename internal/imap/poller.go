@@ -55,12 +55,16 @@ type Poller struct {
 	log     *slog.Logger
 	key     store.CursorKey
 	tls     *tls.Config
+	workers int // messages delivered at once, deliverWorkers
 
 	stored, duplicates, failures, skipped, reconnects atomic.Uint64
 
 	// afterStore, when set, runs after a message is stored and before
 	// its post-fetch action. Tests use it to stop the poller there.
 	afterStore func(uid uint32)
+	// notified, when set, runs when the server reports a new message
+	// count. Benchmarks use it to split the latency.
+	notified func()
 }
 
 // New returns a poller of mailbox for tenant. It reads the CA file, so
@@ -88,6 +92,7 @@ func New(tenant string, mailbox *config.Mailbox, d Deliverer, cursors CursorStor
 		log:     log.With("tenant", tenant, "mailbox", mailbox.Name),
 		key:     store.CursorKey{Tenant: tenant, Mailbox: mailbox.Name},
 		tls:     tlsConfig,
+		workers: deliverWorkers,
 	}, nil
 }
 

@@ -119,7 +119,9 @@ func TestPollerReconnectsAfterServerRestart(t *testing.T) {
 
 	f.srv.Stop()
 	f.srv.DropFile(t, "INBOX", request(2))
-	waitFor(t, "a failed reconnection", func() bool { return p.Stats().Reconnects >= 1 }, f)
+	waitFor(t, "a failed reconnection", func() bool {
+		return p.Stats().Reconnects >= 1 && strings.Contains(f.logs.String(), "reconnecting")
+	}, f)
 	f.srv.Restart(t)
 	f.waitDossiers(t, 2)
 	if !strings.Contains(f.logs.String(), "reconnecting") {
@@ -225,7 +227,9 @@ func TestPollerLogsOutOnStop(t *testing.T) {
 func TestPollerWrongPassword(t *testing.T) {
 	f := newFixture(t, fixtureOptions{password: "not-the-password"})
 	p, _ := f.start(t, nil)
-	waitFor(t, "a failed login", func() bool { return p.Stats().Reconnects >= 1 }, f)
+	waitFor(t, "a failed login", func() bool {
+		return p.Stats().Reconnects >= 1 && strings.Contains(f.logs.String(), "reconnecting")
+	}, f)
 	logs := f.logs.String()
 	if !strings.Contains(logs, "mailbox=contact") || !strings.Contains(logs, "log in to") {
 		t.Errorf("log does not name the mailbox and the login failure:\n%s", logs)
@@ -251,7 +255,9 @@ func TestPollerTLSUnknownAuthority(t *testing.T) {
 	f.mailbox.CAFile = ""
 	f.srv.Save(t, "INBOX", request(1))
 	p, _ := f.start(t, nil)
-	waitFor(t, "a failed handshake", func() bool { return p.Stats().Reconnects >= 1 }, f)
+	waitFor(t, "a failed handshake", func() bool {
+		return p.Stats().Reconnects >= 1 && strings.Contains(f.logs.String(), "reconnecting")
+	}, f)
 	if got := f.dossiers(t); len(got) != 0 {
 		t.Errorf("dossiers %v stored over an unverified connection", got)
 	}
@@ -290,5 +296,35 @@ func TestPollerBacklogInOrder(t *testing.T) {
 	}
 	if len(refs) != n {
 		t.Errorf("dossiers = %d, want %d", len(refs), n)
+	}
+}
+
+func TestPollerInitialNewLeavesExistingMail(t *testing.T) {
+	f := newFixture(t, fixtureOptions{initial: "new"})
+	f.srv.Save(t, "INBOX", request(1))
+	f.srv.Save(t, "INBOX", request(2))
+	_, stop := f.start(t, nil)
+	waitFor(t, "the first selection", func() bool {
+		return strings.Contains(f.logs.String(), "imap folder selected")
+	}, f)
+	f.srv.Save(t, "INBOX", request(3))
+	refs := f.waitDossiers(t, 1)
+	stop()
+
+	d, err := f.store.Get(refs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Subject != "Demande 3" {
+		t.Errorf("dossier subject %q, want the message that arrived after the start", d.Subject)
+	}
+
+	// A restart keeps the position: the old messages stay alone.
+	p, stop := f.start(t, nil)
+	f.srv.Save(t, "INBOX", request(4))
+	f.waitDossiers(t, 2)
+	stop()
+	if s := p.Stats(); s.Stored != 1 || s.Duplicates != 0 {
+		t.Errorf("stats after restart = %+v, want only the new message", s)
 	}
 }

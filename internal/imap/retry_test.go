@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -84,5 +86,83 @@ func TestPollerBoundedRetries(t *testing.T) {
 		if !strings.Contains(logs, want) {
 			t.Errorf("log lacks %q", want)
 		}
+	}
+}
+
+// cuttingProxy forwards IMAP connections to target and closes a
+// connection as soon as the server sends marker, as a server that
+// crashes on one message would.
+func cuttingProxy(t *testing.T, target string, marker []byte) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			client, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go proxyConn(client, target, marker)
+		}
+	}()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func proxyConn(client net.Conn, target string, marker []byte) {
+	defer client.Close()
+	server, err := net.Dial("tcp", target)
+	if err != nil {
+		return
+	}
+	defer server.Close()
+	go io.Copy(server, client)
+	buf := make([]byte, 32<<10)
+	var tail []byte
+	for {
+		n, err := server.Read(buf)
+		if n > 0 {
+			window := append(tail, buf[:n]...)
+			if i := bytes.Index(window, marker); i >= 0 {
+				// The bytes before the marker still reach the client,
+				// as they would from a server that crashes there.
+				client.Write(window[len(tail):max(len(tail), i)])
+				return
+			}
+			tail = append([]byte(nil), window[max(0, len(window)-len(marker)):]...)
+			if _, werr := client.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func TestPollerSkipsMessageThatBreaksConnection(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	f.mailbox.Port = cuttingProxy(t, f.srv.Addr(), []byte("POISON-MARKER"))
+	f.mailbox.MaxAttempts = 2
+	poison := []byte("From: jeanne@example.org\r\nSubject: x\r\nMessage-ID: <poison@example.org>\r\n\r\nPOISON-MARKER\r\n")
+	f.srv.Save(t, "INBOX", request(1))
+	f.srv.Save(t, "INBOX", poison)
+	f.srv.Save(t, "INBOX", request(3))
+
+	p, stop := f.start(t, nil)
+	f.waitDossiers(t, 2)
+	waitFor(t, "the skip", func() bool { return p.Stats().Skipped == 1 }, f)
+	waitFor(t, "the cursor past the skipped message", func() bool {
+		c, err := f.store.Cursor(f.cursorKey())
+		return err == nil && c.LastUID == 3
+	}, f)
+	stop()
+	if s := p.Stats(); s.Reconnects != 2 || s.Failures != 1 {
+		t.Errorf("stats = %+v, want one failure and a reconnection after each of the 2 broken fetches", s)
+	}
+	if !strings.Contains(f.logs.String(), "uid=2 attempts=2") {
+		t.Errorf("the skipped UID is not 2, the message that broke the connection:\n%s", f.logs)
 	}
 }

@@ -38,12 +38,13 @@ func (p *Poller) session(ctx context.Context) (selected bool, err error) {
 	}
 	defer s.close()
 
-	if err := s.selectFolder(); err != nil {
+	if err := s.selectFolder(ctx); err != nil {
 		return false, err
 	}
 	if err := s.catchUpAction(ctx); err != nil {
 		return true, err
 	}
+	defer s.saveOnStop(ctx)
 	for {
 		if err := s.sync(ctx); err != nil {
 			return true, err
@@ -51,6 +52,19 @@ func (p *Poller) session(ctx context.Context) (selected bool, err error) {
 		if err := s.wait(ctx); err != nil || ctx.Err() != nil {
 			return true, err
 		}
+	}
+}
+
+// saveOnStop stores how far the messages are stored when the poller
+// stops, since the marks committed with them may lag behind. The
+// post-fetch action of the last batch may be missing, so ActionUID
+// stays where it is.
+func (s *session) saveOnStop(ctx context.Context) {
+	if ctx.Err() == nil {
+		return
+	}
+	if err := s.saveCursor(context.Background(), false); err != nil {
+		s.p.log.Warn("cursor not saved on stop; the last messages will be read again", "err", err)
 	}
 }
 
@@ -63,6 +77,9 @@ func (s *session) connect() error {
 		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
 			Mailbox: func(data *imapclient.UnilateralDataMailbox) {
 				if data.NumMessages != nil {
+					if s.p.notified != nil {
+						s.p.notified()
+					}
 					s.signal()
 				}
 			},
@@ -120,7 +137,7 @@ func (s *session) authenticate() error {
 
 // selectFolder selects the folder, read-only when the mailbox is to be
 // left as it is, and loads the cursor of its UIDVALIDITY.
-func (s *session) selectFolder() error {
+func (s *session) selectFolder(ctx context.Context) error {
 	mb := s.p.mailbox
 	var data *imap.SelectData
 	err := s.do(func() error {
@@ -146,10 +163,51 @@ func (s *session) selectFolder() error {
 		s.cursor = store.Cursor{UIDValidity: data.UIDValidity}
 	default:
 		s.cursor = store.Cursor{UIDValidity: data.UIDValidity}
+		if mb.Initial == config.InitialNew && data.NumMessages > 0 {
+			if err := s.skipExisting(ctx, data); err != nil {
+				return err
+			}
+		}
 	}
 	s.track = newTracker(s.cursor.LastUID)
+	// Messages given up in an earlier session may lie above LastUID when
+	// that session ended before it saved the cursor.
+	for _, uid := range s.cursor.Skipped {
+		s.track.settle(uid)
+	}
 	s.p.log.Info("imap folder selected", "folder", mb.Folder, "uid_validity", data.UIDValidity,
 		"messages", data.NumMessages, "last_uid", s.cursor.LastUID, "idle", s.c.Caps().Has(imap.CapIdle))
+	return nil
+}
+
+// skipExisting stores a first cursor past the messages already in the
+// folder, so that only new messages are read.
+func (s *session) skipExisting(ctx context.Context, data *imap.SelectData) error {
+	last := uint32(data.UIDNext) - 1
+	if data.UIDNext == 0 {
+		// UIDNEXT is missing from the SELECT response: ask for the UID of
+		// the last message instead.
+		err := s.do(func() error {
+			msgs, err := s.c.Fetch(imap.SeqSetNum(0), &imap.FetchOptions{UID: true}).Collect()
+			if err == nil && len(msgs) > 0 {
+				last = uint32(msgs[0].UID)
+			}
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("read the UID of the last message: %w", err)
+		}
+	}
+	c, err := s.p.cursors.UpdateCursor(ctx, s.p.key, data.UIDValidity, func(c *store.Cursor) {
+		c.LastUID = last
+		c.ActionUID = last
+	})
+	if err != nil {
+		return err
+	}
+	s.cursor = c
+	s.p.log.Info("first connection to the folder: the messages already there are left alone "+
+		"(initial: new)", "messages", data.NumMessages, "last_uid", last)
 	return nil
 }
 

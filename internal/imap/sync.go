@@ -50,7 +50,7 @@ func (s *session) sync(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return nil // the last batch may lack its post-fetch action
 	}
-	return s.saveCursor(ctx)
+	return s.saveCursor(ctx, true)
 }
 
 // list returns the UIDs above the cursor with their sizes. "UID n:*"
@@ -98,7 +98,11 @@ func (s *session) syncBatch(ctx context.Context, uids []uint32, sizes map[uint32
 	bodies, fetchErr := s.fetch(wanted)
 	var imapErr *imap.Error
 	if fetchErr != nil && !errors.As(fetchErr, &imapErr) {
-		return fetchErr // the connection failed, not a message
+		// The connection failed. The messages received in full are
+		// delivered; their action waits for the next session.
+		s.deliverAll(ctx, wanted, bodies, nil)
+		s.failInFlight(ctx, wanted, bodies, fetchErr)
+		return fetchErr
 	}
 
 	stored := s.deliverAll(ctx, wanted, bodies, fetchErr)
@@ -106,6 +110,23 @@ func (s *session) syncBatch(ctx context.Context, uids []uint32, sizes map[uint32
 		return nil
 	}
 	return s.applyAction(stored)
+}
+
+// failInFlight counts a failed attempt for the message that was being
+// received when the connection failed: the first one missing, since the
+// server sends them in UID order. A message that breaks every connection
+// is so skipped after max_attempts, while a network failure costs one
+// attempt to one message only.
+func (s *session) failInFlight(ctx context.Context, uids []uint32, bodies map[uint32][]byte, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	for _, uid := range uids {
+		if _, ok := bodies[uid]; !ok {
+			s.fail(ctx, uid, err, false)
+			return
+		}
+	}
 }
 
 // fetch returns the raw bodies of uids. A message missing from the
@@ -135,9 +156,17 @@ func (s *session) fetch(uids []uint32) (map[uint32][]byte, error) {
 				}
 				r := &kickReader{r: io.LimitReader(it.Literal, limit+1), w: w, d: s.p.mailbox.Timeout}
 				data, err := io.ReadAll(r)
+				if err == nil && int64(len(data)) != it.Literal.Size() && int64(len(data)) <= limit {
+					// The reader ends early without an error when the
+					// connection breaks inside the literal.
+					err = fmt.Errorf("%w: got %d of %d bytes", io.ErrUnexpectedEOF, len(data), it.Literal.Size())
+				}
 				if err != nil {
-					cmd.Close()
-					return nil, fmt.Errorf("read message UID %d: %w", uid, err)
+					// The connection is broken. Closing it, rather than
+					// draining the command, leaves the decoder to the
+					// client's reader goroutine.
+					s.c.Close()
+					return bodies, fmt.Errorf("read message UID %d: %w", uid, err)
 				}
 				body = data
 			}
@@ -169,12 +198,12 @@ func (k *kickReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// deliverAll delivers the fetched messages, up to deliverWorkers at
+// deliverAll delivers the fetched messages, up to Poller.workers at
 // once, and returns the UIDs stored. A message missing from bodies
 // counts as a failure when fetchErr is set.
 func (s *session) deliverAll(ctx context.Context, uids []uint32, bodies map[uint32][]byte,
 	fetchErr error) []uint32 {
-	sem := make(chan struct{}, deliverWorkers)
+	sem := make(chan struct{}, s.p.workers)
 	ok := make([]bool, len(uids))
 	var wg sync.WaitGroup
 	for i, uid := range uids {
