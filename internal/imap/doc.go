@@ -41,10 +41,13 @@
 // existing dossiers without queueing a second AEE or forward. The
 // post-fetch action runs after the commit; a crash before it leaves
 // ActionUID behind LastUID, and the next session applies the action to
-// the messages in between.
+// the messages in between. A poller that stops saves the position it
+// has reached, so that only a crash makes it read messages again.
 //
-// A changed UIDVALIDITY resets the cursor, so the whole folder is read
-// again, and deduplication keeps it from creating dossiers twice.
+// The first session of a mailbox stores a cursor past the messages
+// already in the folder unless the mailbox is configured with initial:
+// all. A changed UIDVALIDITY resets the cursor, so the whole folder is
+// read again, and deduplication keeps it from creating dossiers twice.
 //
 // A message that cannot be fetched or stored is retried at each sync,
 // up to the mailbox's max_attempts, then skipped with an error logged and
