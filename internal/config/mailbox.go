@@ -71,10 +71,10 @@ type Mailbox struct {
 	// After is the action once a message is stored: "none" (default),
 	// "seen", "move:FOLDER" or "delete".
 	After string `mapstructure:"after"`
-	// Initial is what the first sync of the folder reads: "new"
+	// Initial is the scope of the first sync of the folder. "new"
 	// (default) leaves the messages already there alone, so that
-	// connecting an old mailbox sends no AEE for years-old mail, and
-	// "all" reads them too.
+	// connecting an old mailbox sends no AEE for years-old mail. "all"
+	// reads them too.
 	Initial string `mapstructure:"initial"`
 
 	// PollInterval is the time between two checks when the server has
@@ -83,8 +83,8 @@ type Mailbox struct {
 	// ResyncInterval is the time between two checks while idling, since
 	// servers may fail to notify a new message. Default 2m.
 	ResyncInterval time.Duration `mapstructure:"resync_interval"`
-	// Timeout bounds every exchange with the server; a server that does
-	// not answer within it is disconnected. Default 60s.
+	// Timeout bounds every exchange with the server. A server that sends
+	// no response within it is disconnected. Default 60s.
 	Timeout time.Duration `mapstructure:"timeout"`
 	// MaxMessageBytes is the largest message fetched; larger ones are
 	// left in the mailbox and logged. Default 25 MiB.

@@ -63,21 +63,14 @@ func benchFixture(b *testing.B, after string) (*fixture, *timedDeliverer, func()
 // new-message notification from the server.
 func runPoller(b *testing.B, f *fixture, d Deliverer, notified func(), workers int) func() {
 	f.mailbox.ResyncInterval = config.DefaultMailboxResyncInterval
-	p, err := New("ville", f.mailbox, d, f.store, f.logger())
-	if err != nil {
-		b.Fatal(err)
-	}
-	p.notified = notified
-	if workers > 0 {
-		p.workers = workers
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { p.Run(ctx) })
-	return func() {
-		cancel()
-		wg.Wait()
-	}
+	_, stop := f.start(b, func(p *Poller) {
+		p.deliver = d
+		p.notified = notified
+		if workers > 0 {
+			p.workers = workers
+		}
+	})
+	return stop
 }
 
 // benchRequest returns request n padded to about size bytes.

@@ -132,9 +132,9 @@ func (f *fixture) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-// start runs a poller until the test ends, or until the returned
-// function is called.
-func (f *fixture) start(t *testing.T, edit func(p *Poller)) (*Poller, func()) {
+// start runs a poller, after edit when set, until the test ends or the
+// returned function is called.
+func (f *fixture) start(t testing.TB, edit func(p *Poller)) (*Poller, func()) {
 	t.Helper()
 	p, err := New("ville", f.mailbox, f.deliver, f.store, f.logger())
 	if err != nil {

@@ -40,21 +40,7 @@ func TestPollerBoundedRetries(t *testing.T) {
 	for n := 1; n <= 4; n++ {
 		f.srv.Save(t, "INBOX", request(n))
 	}
-	p, err := New("ville", f.mailbox, d, f.store, f.logger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		p.Run(ctx)
-	}()
-	defer func() {
-		cancel()
-		<-done
-	}()
-
+	p, _ := f.start(t, func(p *Poller) { p.deliver = d })
 	f.waitDossiers(t, 2)
 	waitFor(t, "both bad messages skipped", func() bool { return p.Stats().Skipped == 2 }, f)
 	// UID 4 was deleted by the post-fetch action before the skips, so

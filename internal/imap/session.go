@@ -289,7 +289,7 @@ func (s *session) do(fn func() error) error {
 func (s *session) watch() *time.Timer {
 	timeout := s.p.mailbox.Timeout
 	return time.AfterFunc(timeout, func() {
-		s.p.log.Warn("imap server did not answer in time, closing the connection",
+		s.p.log.Warn("imap server sent no response in time, closing the connection",
 			"timeout", timeout)
 		s.c.Close()
 	})

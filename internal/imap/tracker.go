@@ -7,8 +7,8 @@ import (
 )
 
 // tracker follows the messages of one sync above the cursor, and
-// computes the highest UID below which every listed message is settled:
-// stored, or given up. That UID is what the cursor may say.
+// computes the highest UID up to which every listed message is settled,
+// that is stored or given up. The cursor may advance to that UID.
 type tracker struct {
 	mu      sync.Mutex
 	base    uint32          // every message up to base is settled
