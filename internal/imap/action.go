@@ -12,6 +12,23 @@ import (
 	"github.com/sved-project/sved/internal/store"
 )
 
+// actionResult returns err when the connection failed. When the server
+// rejected the action instead, it logs the error once per session and
+// returns nil: the messages are stored, so polling goes on, and they
+// stay in the folder until a later session applies the action.
+func (s *session) actionResult(err error) error {
+	var imapErr *imap.Error
+	if err == nil || !errors.As(err, &imapErr) {
+		return err
+	}
+	if !s.actionFailed {
+		s.p.log.Error("post-fetch action rejected by the server; the stored messages stay in the folder "+
+			"until it succeeds", "after", s.p.mailbox.After, "err", err)
+	}
+	s.actionFailed = true
+	return nil
+}
+
 // applyAction applies the post-fetch action to the stored messages uids.
 func (s *session) applyAction(uids []uint32) error {
 	if s.p.mailbox.After == config.AfterNone || len(uids) == 0 {
@@ -96,7 +113,7 @@ func (s *session) catchUpAction(ctx context.Context) error {
 	s.p.log.Info("applying the post-fetch action missed before", "from_uid", c.ActionUID+1,
 		"to_uid", c.LastUID)
 	if len(set) > 0 {
-		if err := s.applyActionSet(set); err != nil {
+		if err := s.actionResult(s.applyActionSet(set)); err != nil || s.actionFailed {
 			return err
 		}
 	}

@@ -54,5 +54,8 @@
 // counted; a message above max_message_bytes is skipped at once. A
 // skipped message blocks nothing and is left in the folder: no
 // post-fetch action touches it. The pipeline stores a message that does
-// not parse as it is, with its warnings.
+// not parse as it is, with its warnings. A post-fetch action that the
+// server rejects (a folder it will not create, say) is logged once per
+// session; polling goes on, and ActionUID waits until a later session
+// succeeds.
 package imap

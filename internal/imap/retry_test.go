@@ -152,3 +152,37 @@ func TestPollerSkipsMessageThatBreaksConnection(t *testing.T) {
 		t.Errorf("the skipped UID is not 2, the message that broke the connection:\n%s", f.logs)
 	}
 }
+
+// TestPollerRejectedActionKeepsPolling moves messages to a folder the
+// server refuses to create: the messages are still stored, polling goes
+// on, and the position of the action stays behind.
+func TestPollerRejectedActionKeepsPolling(t *testing.T) {
+	f := newFixture(t, fixtureOptions{after: "move:~Traites"})
+	f.srv.Save(t, "INBOX", request(1))
+	p, stop := f.start(t, nil)
+	f.waitDossiers(t, 1)
+	f.srv.Save(t, "INBOX", request(2))
+	f.waitDossiers(t, 2)
+	waitFor(t, "the cursor", func() bool {
+		c, err := f.store.Cursor(f.cursorKey())
+		return err == nil && c.LastUID == 2
+	}, f)
+	stop()
+
+	c, err := f.store.Cursor(f.cursorKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ActionUID != 0 {
+		t.Errorf("ActionUID = %d, want 0 while the action fails", c.ActionUID)
+	}
+	if n := len(f.srv.Flags(t, "INBOX")); n != 2 {
+		t.Errorf("INBOX holds %d messages, want both left there", n)
+	}
+	if s := p.Stats(); s.Reconnects != 0 {
+		t.Errorf("stats = %+v, want no reconnection for a rejected action", s)
+	}
+	if n := strings.Count(f.logs.String(), "post-fetch action rejected"); n != 1 {
+		t.Errorf("rejected action logged %d times, want once per session", n)
+	}
+}

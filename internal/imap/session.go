@@ -23,6 +23,10 @@ type session struct {
 	wake        chan struct{} // receives when the server reports new messages
 	uidValidity uint32
 	track       *tracker
+	// actionFailed is set when the server rejected the post-fetch
+	// action, so that ActionUID stays behind until a later session
+	// succeeds.
+	actionFailed bool
 
 	mu     sync.Mutex   // guards cursor, which delivery workers update
 	cursor store.Cursor // as last read from or written to the store

@@ -50,7 +50,7 @@ func (s *session) sync(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return nil // the last batch may lack its post-fetch action
 	}
-	return s.saveCursor(ctx, true)
+	return s.saveCursor(ctx, !s.actionFailed)
 }
 
 // list returns the UIDs above the cursor with their sizes. "UID n:*"
@@ -109,7 +109,7 @@ func (s *session) syncBatch(ctx context.Context, uids []uint32, sizes map[uint32
 	if ctx.Err() != nil {
 		return nil
 	}
-	return s.applyAction(stored)
+	return s.actionResult(s.applyAction(stored))
 }
 
 // failInFlight counts a failed attempt for the message that was being
