@@ -113,7 +113,11 @@ func (p *Poller) Stats() Stats {
 func (p *Poller) Run(ctx context.Context) {
 	p.log.Info("imap poller started", "server", p.mailbox.Address(), "tls", p.mailbox.TLS,
 		"folder", p.mailbox.Folder, "after", p.mailbox.After)
-	defer p.log.Info("imap poller stopped")
+	defer func() {
+		s := p.Stats()
+		p.log.Info("imap poller stopped", "stored", s.Stored, "duplicates", s.Duplicates,
+			"failures", s.Failures, "skipped", s.Skipped, "reconnects", s.Reconnects)
+	}()
 
 	failed := 0
 	for {
