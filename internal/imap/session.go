@@ -27,6 +27,9 @@ type session struct {
 	// action, so that ActionUID stays behind until a later session
 	// succeeds.
 	actionFailed bool
+	// stopping is set once the poller is asked to stop, so that DONE and
+	// LOGOUT wait at most stopTimeout for the server.
+	stopping bool
 
 	mu     sync.Mutex   // guards cursor, which delivery workers update
 	cursor store.Cursor // as last read from or written to the store
@@ -40,7 +43,7 @@ func (p *Poller) session(ctx context.Context) (selected bool, err error) {
 	if err := s.connect(); err != nil {
 		return false, err
 	}
-	defer s.close()
+	defer s.close(ctx)
 
 	if err := s.selectFolder(ctx); err != nil {
 		return false, err
@@ -233,6 +236,7 @@ func (s *session) wait(ctx context.Context) error {
 		return fmt.Errorf("start IDLE: %w", err)
 	}
 	sleepErr := s.sleep(ctx, mb.ResyncInterval)
+	s.stopping = ctx.Err() != nil
 	err := s.do(func() error {
 		if err := idle.Close(); err != nil {
 			return err
@@ -271,7 +275,8 @@ func (s *session) signal() {
 }
 
 // close logs out and closes the connection.
-func (s *session) close() {
+func (s *session) close(ctx context.Context) {
+	s.stopping = s.stopping || ctx.Err() != nil
 	err := s.do(func() error { return s.c.Logout().Wait() })
 	s.c.Close()
 	if err != nil {
@@ -288,10 +293,18 @@ func (s *session) do(fn func() error) error {
 	return fn()
 }
 
+// stopTimeout bounds the wait for each of DONE and LOGOUT when the
+// poller stops, so that an unresponsive server cannot hold up sved's
+// shutdown for the whole mailbox timeout.
+const stopTimeout = 5 * time.Second
+
 // watch starts a watchdog that closes the connection unless it is
 // stopped or reset within the mailbox's timeout.
 func (s *session) watch() *time.Timer {
 	timeout := s.p.mailbox.Timeout
+	if s.stopping {
+		timeout = min(timeout, stopTimeout)
+	}
 	return time.AfterFunc(timeout, func() {
 		s.p.log.Warn("imap server sent no response in time, closing the connection",
 			"timeout", timeout)
