@@ -30,6 +30,10 @@ func newCheckConfigCommand(g *globals) *cobra.Command {
 			for _, t := range cfg.Tenants {
 				fmt.Fprintf(out, "  %s (%s): %d intake addresses, %d services, %d natures, time zone %s\n",
 					t.ID, t.Name, len(t.Intake), len(t.Services), len(t.Natures), t.TimeZone)
+				for _, mb := range t.Mailboxes {
+					fmt.Fprintf(out, "    imap mailbox %s: %s, tls %s, folder %s, for %s, after %s\n",
+						mb.Name, mb.Address(), mb.TLS, mb.Folder, mb.Intake, mb.After)
+				}
 			}
 			fmt.Fprintf(out, "  smtp: %s, outbound: %s\n", cfg.SMTP.Listen, cfg.Outbound.Transport)
 			for _, w := range cfg.Warnings() {

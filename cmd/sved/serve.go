@@ -34,17 +34,19 @@ const shutdownTimeout = 30 * time.Second
 func newServeCommand(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
-		Short: "Run the daemon: SMTP and web-form intake, outbound delivery, deadline scheduler, control socket",
-		Long: `Run the daemon until SIGINT or SIGTERM: the SMTP listener, the
-web-form listener when http.listen is set, the outbound worker, the
-scheduler of alerts, digests and implicit decisions, and the control
-socket that the other commands use while it runs.
+		Short: "Run the daemon: SMTP, IMAP and web-form intake, outbound delivery, deadline scheduler, control socket",
+		Long: `Run the daemon until SIGINT or SIGTERM: the SMTP listener, the IMAP
+pollers of the configured mailboxes, the web-form listener when
+http.listen is set, the outbound worker, the scheduler of alerts,
+digests and implicit decisions, and the control socket that the other
+commands use while it runs.
 
 SIGHUP reloads the configuration file: the collectivites (addresses,
-services, natures, forms, letter templates) apply to the next message.
-data_dir, hostname, smtp, outbound and http are read only at start; a
-change to them is logged as a warning and needs a restart. An invalid
-file, or a template that does not parse, is logged and the running
+services, natures, forms, letter templates) apply to the next message,
+and the IMAP pollers restart when their mailboxes changed. data_dir,
+hostname, smtp, outbound and http are read only at start; a change to
+them is logged as a warning and needs a restart. An invalid file, or a
+template that does not parse, is logged and the running
 configuration is kept.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -117,7 +119,8 @@ func serve(configPath string, cfg *config.Config, log *slog.Logger) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	go reloadOnHangup(ctx, hup, configPath, &current, svc.renderer.LoadTenants, log)
+	pollers := startMailboxPollers(cfg, svc.pipeline, st, log)
+	go reloadOnHangup(ctx, hup, configPath, &current, svc.renderer.LoadTenants, log, pollers.reload)
 	logWarnings(cfg, log)
 
 	var wg sync.WaitGroup
@@ -157,6 +160,7 @@ func serve(configPath string, cfg *config.Config, log *slog.Logger) error {
 		stop()
 	}
 
+	pollers.stop()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := svc.smtp.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
@@ -214,11 +218,11 @@ func buildServices(getConfig func() *config.Config, st *store.Store, log *slog.L
 }
 
 // reloadOnHangup swaps in a new configuration on each SIGHUP when it is
-// valid, and keeps the running one otherwise.
-// check runs on the new configuration first, and an error keeps the
-// running one as well.
+// valid, then passes it to reloaded, and keeps the running one
+// otherwise. check runs on the new configuration first, and an error
+// keeps the running one as well.
 func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, path string, current *atomic.Pointer[config.Config],
-	check func(*config.Config) error, log *slog.Logger) {
+	check func(*config.Config) error, log *slog.Logger, reloaded func(*config.Config)) {
 	started := current.Load()
 	for {
 		select {
@@ -241,6 +245,7 @@ func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, path string, curr
 			current.Store(cfg)
 			log.Info("configuration reloaded", "file", path, "tenants", len(cfg.Tenants))
 			logWarnings(cfg, log)
+			reloaded(cfg)
 		}
 	}
 }

@@ -56,6 +56,7 @@ func (c *Config) applyDefaults(baseDir string) {
 			t.applyDefaults()
 		}
 	}
+	c.applyMailboxDefaults(baseDir)
 }
 
 // defaultHostname returns the machine's host name when it is a valid

@@ -10,35 +10,46 @@ import (
 // maxSecretFileBytes bounds a password file, which contains one line.
 const maxSecretFileBytes = 4096
 
-// readSecrets fills Outbound.Password from password_file, without the
-// surrounding white space, or from the environment variable named by
-// password_env, and the secrets of hmac forms likewise. Problems name the file or
-// the variable, never the secret.
+// readSecrets fills Outbound.Password and the password of every polled
+// mailbox from password_file, without the surrounding white space, or
+// from the environment variable named by password_env, and the secrets
+// of hmac forms likewise. Problems name the file or the variable, never
+// the secret.
 func (c *Config) readSecrets(p *problems) {
 	c.readFormSecrets(p)
 	o := &c.Outbound
-	switch {
-	case o.PasswordFile != "" && o.PasswordEnv != "":
-		p.add("outbound.password_env", "set only one of password_file and password_env")
-	case o.PasswordFile != "":
-		password, err := readSecretFile(o.PasswordFile)
-		if err != nil {
-			p.add("outbound.password_file", "%v", err)
-			return
-		}
-		o.Password = password
-	case o.PasswordEnv != "":
-		// The variable is used as is. Only a file gets its final newline
-		// trimmed.
-		password := os.Getenv(o.PasswordEnv)
-		if strings.TrimSpace(password) == "" {
-			p.add("outbound.password_env",
-				"environment variable %s is empty or unset; export it before starting sved",
-				o.PasswordEnv)
-			return
-		}
+	if password, ok := readPassword(p, "outbound", o.PasswordFile, o.PasswordEnv); ok {
 		o.Password = password
 	}
+	c.readMailboxSecrets(p)
+}
+
+// readPassword reads the password named by file or env, the keys
+// password_file and password_env under path. It reports false when
+// neither is set or the password cannot be read.
+func readPassword(p *problems, path, file, env string) (string, bool) {
+	switch {
+	case file != "" && env != "":
+		p.add(path+".password_env", "set only one of password_file and password_env")
+	case file != "":
+		password, err := readSecretFile(file)
+		if err != nil {
+			p.add(path+".password_file", "%v", err)
+			return "", false
+		}
+		return password, true
+	case env != "":
+		// The variable is used as is. Only a file gets its final newline
+		// trimmed.
+		password := os.Getenv(env)
+		if strings.TrimSpace(password) == "" {
+			p.add(path+".password_env",
+				"environment variable %s is empty or unset; export it before starting sved", env)
+			return "", false
+		}
+		return password, true
+	}
+	return "", false
 }
 
 // readSecretFile returns the content of a password file without the

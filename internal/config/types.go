@@ -100,6 +100,9 @@ type Tenant struct {
 	Services []*Service `mapstructure:"services"`
 	Natures  []*Nature  `mapstructure:"natures"`
 	Forms    []*Form    `mapstructure:"forms"` // web forms; see form.go
+	// Mailboxes are existing IMAP mailboxes that sved polls, for
+	// addresses whose MX it does not receive.
+	Mailboxes []*Mailbox `mapstructure:"mailboxes"`
 
 	// CalendarOptions sets the holidays and closure days that the due
 	// dates skip; Calendar returns the calendar built from them.

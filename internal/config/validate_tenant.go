@@ -119,6 +119,7 @@ func (t *Tenant) validate(p *problems, path string, idx *tenantIndex) {
 		t.addUnknownService(p, path+".default_service", t.DefaultService)
 	}
 	t.validateNatures(p, path)
+	t.validateMailboxes(p, path)
 	checkNotNegative(p, path+".ack_limit_per_day", int64(t.AckLimitPerDay))
 	t.Alerts.validate(p, path+".alerts")
 	t.Digest.validate(p, path+".digest")

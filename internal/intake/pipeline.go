@@ -26,6 +26,11 @@ type Envelope struct {
 	From       string
 	Recipients []string
 	Raw        []byte
+	// Cursor, when set, moves the cursor of the IMAP mailbox the item
+	// was read from, in the transaction that stores a new dossier. An
+	// item added to an existing dossier through its reply address does
+	// not move it.
+	Cursor *store.CursorMark
 }
 
 // Result says what became of an item for one tenant.

@@ -58,6 +58,7 @@ func (p *Pipeline) createDossier(ctx context.Context, env *Envelope, g *tenantGr
 		Calendar: t.Calendar(),
 		Raw:      env.Raw,
 		DedupKey: dedupKey(m.MessageID, rawHash),
+		Cursor:   env.Cursor,
 		Build: func(sd *dossier.Dossier) ([]dossier.Event, []store.OutboundMail, error) {
 			return p.buildMails(t, dec, limited, sd, m)
 		},

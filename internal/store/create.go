@@ -98,6 +98,11 @@ func validateNew(nd *NewDossier) error {
 			return err
 		}
 	}
+	if nd.Cursor != nil {
+		if err := nd.Cursor.Key.check(); err != nil {
+			return err
+		}
+	}
 	if nd.Location == nil && nd.Calendar != nil {
 		nd.Location = nd.Calendar.Location()
 	}
@@ -132,14 +137,20 @@ type creation struct {
 	mails       []OutboundMail
 }
 
-// createPrepare checks the dedup key, takes the next reference and writes
-// the raw message, the "received" event and the dedup key. The dedup key
-// is written here, not in createApply, so that a second copy of the same
-// item in the same group finds it.
+// createPrepare checks the dedup key, moves the IMAP cursor, takes the
+// next reference and writes the raw message, the "received" event and the
+// dedup key. The dedup key is written here, not in createApply, so that a
+// second copy of the same item in the same group finds it.
 func (s *Store) createPrepare(tx *bolt.Tx, c *creation) error {
 	nd := c.nd
 	tenant := nd.Dossier.Tenant
 	dedupKey := prefixKey(tenant, nd.DedupKey)
+
+	if nd.Cursor != nil {
+		if err := applyMark(tx, nd.Cursor); err != nil {
+			return err
+		}
+	}
 
 	var existingRef string
 	found, err := getJSON(tx.Bucket(bucketDedup), dedupKey, &existingRef)

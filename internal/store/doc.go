@@ -30,6 +30,7 @@
 //	due                 YYYYMMDD 0 KIND 0 REF -> empty, KIND is aee, are or decision
 //	once                NAME -> time the named change was written (alerts, digests)
 //	message_ids         TENANT 0 MESSAGEID -> REF, every Message-ID a journal event names
+//	imap_cursors        TENANT 0 MAILBOX 0 -> Cursor of a polled IMAP mailbox
 //
 // Raw messages (up to 25 MiB) and mail contents live in their own
 // buckets, so listing dossiers and walking the queue never read them.
@@ -42,8 +43,9 @@
 //
 // # One transaction per item
 //
-// Create writes, in one transaction: the dedup check (a hit returns the
-// existing dossier and writes nothing), the tenant's counter for the
+// Create writes, in one transaction: the IMAP cursor of NewDossier.Cursor
+// when set, the dedup check (a hit returns the existing dossier and
+// writes nothing else), the tenant's counter for the
 // year of the receipt in the tenant's time zone, the dossier under
 // PREFIX-YYYY-NNNNNN, the raw message, the "received" event (sealed as
 // event 0), then the events and mails returned by NewDossier.Build, the
@@ -61,6 +63,13 @@
 // is still free. A crash after the commit but before the acknowledgement
 // makes the source deliver again, and the dedup key returns the same
 // dossier without queueing a second mail.
+//
+// An IMAP item carries a CursorMark, so the mailbox's cursor (its
+// UIDVALIDITY and the UID up to which everything is stored) is committed
+// with the dossier, or alone on a dedup hit. A crash before the
+// post-fetch action makes the poller read the message again, and the
+// dedup key returns the same dossier. UpdateCursor records the failures
+// of a message and the progress of the post-fetch action.
 //
 // # Group commit
 //

@@ -32,6 +32,7 @@ var (
 	bucketDue              = []byte("due")
 	bucketOnce             = []byte("once")
 	bucketMessageIDs       = []byte("message_ids")
+	bucketCursors          = []byte("imap_cursors")
 )
 
 var allBuckets = [][]byte{
@@ -39,7 +40,7 @@ var allBuckets = [][]byte{
 	bucketDedup, bucketMessageDedup, bucketTokens, bucketCounters,
 	bucketIndexAll, bucketIndexTenant, bucketIndexState, bucketIndexTenantState,
 	bucketMails, bucketMailRaw, bucketMailDue, bucketMailByDossier,
-	bucketDue, bucketOnce, bucketMessageIDs,
+	bucketDue, bucketOnce, bucketMessageIDs, bucketCursors,
 }
 
 // schemaVersion is stored under meta/"version". Open rejects a file

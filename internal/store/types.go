@@ -66,6 +66,9 @@ type NewDossier struct {
 	// transaction, may run more than once when a group commit is retried,
 	// and must not have side effects.
 	Build func(d *dossier.Dossier) ([]dossier.Event, []OutboundMail, error)
+	// Cursor, when set, moves the cursor of an IMAP mailbox in the same
+	// transaction, also when the dedup key finds an existing dossier.
+	Cursor *CursorMark
 }
 
 // ListFilter selects dossiers; zero fields match everything.
