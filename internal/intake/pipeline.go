@@ -158,12 +158,12 @@ func (p *Pipeline) deliverTenant(ctx context.Context, env *Envelope, g *tenantGr
 		// store, for example on an ingested file.
 		return Result{Tenant: g.tenant.ID}, fmt.Errorf("tenant %s: %w", g.tenant.ID, ErrUnknownToken)
 	}
-	d, err := p.thread(g.tenant, m)
+	d, byStaff, err := p.thread(g.tenant, m)
 	if err != nil {
 		return Result{}, err
 	}
 	if d != nil {
-		return p.addToDossier(ctx, env, g.tenant, d, m, rawHash, false)
+		return p.addToDossier(ctx, env, g.tenant, d, m, rawHash, byStaff)
 	}
 	return p.createDossier(ctx, env, g, m, rawHash)
 }

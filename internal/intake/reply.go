@@ -55,6 +55,12 @@ func senderRole(env *Envelope, t *config.Tenant, d *dossier.Dossier, m *message.
 	case t.IsStaff(sender) && viaToken:
 		return staffRole(env, t, d, m)
 	case sameAddress(sender, d.Requester.Addr) || sameAddress(classify.Requester(t, m).Addr, d.Requester.Addr):
+		// A complément may move the legal clock (pieces received), so a
+		// requester address that the trusted server saw fail is not
+		// believed either.
+		if len(t.TrustedAuthServIDs) > 0 && authenticate(env, t, m).Verdict == staff.VerdictFail {
+			return roleSuspicious, "l'adresse du demandeur est utilisée mais le serveur de réception ne l'a pas authentifiée"
+		}
 		return roleRequester, ""
 	}
 	return roleSuspicious, "l'expéditeur n'est ni le demandeur ni un agent de la collectivité"
@@ -64,10 +70,7 @@ func senderRole(env *Envelope, t *config.Tenant, d *dossier.Dossier, m *message.
 // receiving hop must not have failed its authentication, and a dossier
 // reference in its subject must be the dossier's own.
 func staffRole(env *Envelope, t *config.Tenant, d *dossier.Dossier, m *message.Message) (role, string) {
-	auth := staff.Authentication{Verdict: staff.VerdictNone}
-	if h, err := staff.ReadHeader(env.Raw); err == nil {
-		auth = staff.Authenticate(h, m.Sender.Addr, t.TrustedAuthServIDs)
-	}
+	auth := authenticate(env, t, m)
 	// With trusted servers configured, a staff reply must carry their
 	// pass: a forged staff From simply omits the results.
 	if auth.Verdict == staff.VerdictFail ||
@@ -80,6 +83,16 @@ func staffRole(env *Envelope, t *config.Tenant, d *dossier.Dossier, m *message.M
 			", mais le message a été envoyé à l'adresse de réponse du dossier " + d.Ref
 	}
 	return roleStaff, ""
+}
+
+// authenticate judges the From address of m by the Authentication-Results
+// of the servers the tenant trusts.
+func authenticate(env *Envelope, t *config.Tenant, m *message.Message) staff.Authentication {
+	h, err := staff.ReadHeader(env.Raw)
+	if err != nil {
+		return staff.Authentication{Verdict: staff.VerdictNone, Reason: "unreadable header"}
+	}
+	return staff.Authenticate(h, m.Sender.Addr, t.TrustedAuthServIDs)
 }
 
 // addToDossier appends m to dossier d, which it reached through d's
@@ -115,10 +128,10 @@ func (p *Pipeline) addToDossier(ctx context.Context, env *Envelope, t *config.Te
 	}
 	created, err := p.store.AddMessage(ctx, d.Ref, env.Raw, dedupKey(m.MessageID, rawHash), build)
 	if err != nil {
-		return Result{}, fmt.Errorf("add message %q to dossier %s: %w", m.MessageID, d.Ref, err)
+		return Result{}, fmt.Errorf("add message %q to dossier %s: %w", shortID(m.MessageID), d.Ref, err)
 	}
 	log := p.log.With("tenant", t.ID, "dossier", d.Ref, "channel", string(env.Channel),
-		"message_id", m.MessageID, "role", string(r))
+		"message_id", shortID(m.MessageID), "role", string(r))
 	if r == roleSuspicious {
 		log.Warn("suspicious message stored and reported", "duplicate", !created)
 	} else {

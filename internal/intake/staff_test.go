@@ -320,6 +320,9 @@ func TestSuspiciousMessages(t *testing.T) {
 		{"reference of another dossier", agent, "RE: [VILLE-2027-000099] demande", "", "VILLE-2027-000099"},
 		{"stranger with a valid token", "Inconnu <inconnu@example.net>", "RE: demande", "", "ni le demandeur ni un agent"},
 		{"staff From without trusted results", agent, "RE: demande", "X-Nothing: 1\r\n", "pas authentifiée"},
+		{"forged requester From", "Jeanne Martin <jeanne@example.org>", "Re: pièces",
+			"Authentication-Results: mx.ville.example.fr; spf=fail smtp.mailfrom=evil.example; dmarc=fail header.from=example.org\r\n",
+			"l'adresse du demandeur"},
 		{"trusted results below a second Received", agent, "RE: demande",
 			"Received: from mx.ville.example.fr\r\nReceived: from relay.example.net\r\n" + authenticated, "pas authentifiée"},
 	}
@@ -530,4 +533,60 @@ func mustMails(t *testing.T, st *store.Store, ref string) []store.OutboundMail {
 		t.Fatal(err)
 	}
 	return mails
+}
+
+// TestRereadThreadedMessage delivers again a reply that joined a
+// dossier, after staff decided the dossier, as an IMAP folder read
+// again does: it must stay a duplicate, not open a dossier with an AEE.
+func TestRereadThreadedMessage(t *testing.T) {
+	f := newStaffFixture(t)
+	d := f.request(t, "urbanisme@ville.example.fr")
+	aee := mustMails(t, f.store, d.Ref)[0].MessageID
+	reply := "From: jeanne@example.org\r\nTo: urbanisme@ville.example.fr\r\nSubject: Re: accusé\r\n" +
+		"In-Reply-To: <" + aee + ">\r\nMessage-ID: <suite-1@example.org>\r\n\r\nSuite.\r\n"
+	if res := f.deliver(t, "jeanne@example.org", []string{"urbanisme@ville.example.fr"}, reply); !res[0].Added {
+		t.Fatalf("reply did not join the dossier: %+v", res)
+	}
+	f.reply(t, d, agent, "RE: ["+d.Ref+"]", "#refuser hors compétence", "")
+	res := f.deliver(t, "jeanne@example.org", []string{"urbanisme@ville.example.fr"}, reply)
+	if res[0].Created {
+		t.Errorf("the reply read again was stored again: %+v", res)
+	}
+	all, _ := f.store.List(store.ListFilter{})
+	if len(all) != 1 {
+		t.Errorf("%d dossiers, want 1", len(all))
+	}
+}
+
+func TestLongMessageIDStored(t *testing.T) {
+	f := newStaffFixture(t)
+	id := strings.Repeat("a", 40000) + "@example.org"
+	raw := "From: jeanne@example.org\r\nTo: contact@ville.example.fr\r\nSubject: long\r\nMessage-ID: <" + id +
+		">\r\n\r\nBonjour.\r\n"
+	res := f.deliver(t, "jeanne@example.org", []string{"contact@ville.example.fr"}, raw)
+	if !res[0].Created {
+		t.Fatalf("result %+v", res)
+	}
+	if again := f.deliver(t, "jeanne@example.org", []string{"contact@ville.example.fr"}, raw); again[0].Created ||
+		again[0].Ref != res[0].Ref {
+		t.Errorf("the same message again: %+v", again)
+	}
+}
+
+// TestStaffReplyToIntakeAddress obeys a staff reply that reached an
+// intake address, as when the mailbox polled over IMAP is the one the
+// agent answered, when it names the forward in In-Reply-To.
+func TestStaffReplyToIntakeAddress(t *testing.T) {
+	f := newStaffFixture(t)
+	d := f.request(t, "urbanisme@ville.example.fr")
+	forward := mustMails(t, f.store, d.Ref)[1].MessageID
+	raw := authenticated + "From: " + agent + "\r\nTo: urbanisme@ville.example.fr\r\nSubject: RE: [" + d.Ref + "]\r\n" +
+		"In-Reply-To: <" + forward + ">\r\nMessage-ID: <staff-intake@ville.example.fr>\r\n\r\n#refuser hors compétence\r\n"
+	res := f.deliver(t, "agent@ville.example.fr", []string{"urbanisme@ville.example.fr"}, raw)
+	if !res[0].Added || res[0].Ref != d.Ref {
+		t.Fatalf("staff reply to the intake address: %+v", res)
+	}
+	if got, _ := f.store.Get(d.Ref); got.State != dossier.StateRefused {
+		t.Errorf("state %s, want refuse", got.State)
+	}
 }

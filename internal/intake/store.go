@@ -2,8 +2,11 @@ package intake
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/sved-project/sved/internal/classify"
 	"github.com/sved-project/sved/internal/config"
@@ -68,11 +71,11 @@ func (p *Pipeline) createDossier(ctx context.Context, env *Envelope, g *tenantGr
 		release()
 	}
 	if err != nil {
-		return Result{}, fmt.Errorf("store dossier of tenant %s (Message-ID %q): %w", t.ID, m.MessageID, err)
+		return Result{}, fmt.Errorf("store dossier of tenant %s (Message-ID %q): %w", t.ID, shortID(m.MessageID), err)
 	}
 
 	log := p.log.With("tenant", t.ID, "dossier", stored.Ref, "channel", string(env.Channel),
-		"remote", env.Remote, "message_id", m.MessageID)
+		"remote", env.Remote, "message_id", shortID(m.MessageID))
 	if limited {
 		log.Warn("acknowledgement withheld: too many to this address", "requester", requester.Addr,
 			"ack_limit_per_day", t.AckLimitPerDay)
@@ -185,5 +188,30 @@ func warningsOf(m *message.Message, requester dossier.Address, dec classify.Deci
 // same key, and a different message that reuses a Message-ID does not.
 // The hash has a fixed length, so the space cannot make two keys equal.
 func dedupKey(messageID, rawHash string) string {
-	return strings.ReplaceAll(messageID, "\x00", "") + " " + rawHash
+	messageID = strings.ReplaceAll(messageID, "\x00", "")
+	// bbolt keys are limited to 32 KiB, and RFC 5322 lines to 998
+	// octets: a longer Message-ID is hashed.
+	if len(messageID) > maxMessageIDKey {
+		sum := sha256.Sum256([]byte(messageID))
+		messageID = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	return messageID + " " + rawHash
+}
+
+// maxMessageIDKey is the longest Message-ID kept as it is in a dedup
+// key.
+const maxMessageIDKey = 998
+
+// shortID returns a Message-ID cut for logs and errors: a forged one can
+// be tens of kilobytes long.
+func shortID(id string) string {
+	const max = 200
+	if len(id) <= max {
+		return id
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(id[cut]) {
+		cut--
+	}
+	return id[:cut] + "…"
 }

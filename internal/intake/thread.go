@@ -38,14 +38,21 @@ func subjectRefs(t *config.Tenant, subject string) []string {
 // never end up in one dossier, and only a dossier that still waits for
 // a decision. Automatic mail never continues a dossier here: it is
 // stored apart, as it always was.
-func (p *Pipeline) thread(t *config.Tenant, m *message.Message) (*dossier.Dossier, error) {
+//
+// A staff reply that reached an intake address instead of the reply
+// address continues the dossier whose messages its In-Reply-To or
+// References name (not its subject, which anyone can write); byStaff
+// reports that case, which the caller treats as a reply to the
+// dossier's reply address.
+func (p *Pipeline) thread(t *config.Tenant, m *message.Message) (d *dossier.Dossier, byStaff bool, err error) {
 	if m.Automatic.Kind != message.VerdictNone {
-		return nil, nil
+		return nil, false, nil
 	}
 	requester := classify.Requester(t, m)
 	if requester.Addr == "" {
-		return nil, nil
+		return nil, false, nil
 	}
+	staffSender := t.IsStaff(m.Sender.Addr)
 	var refs []string
 	ids := append(slices.Clone(m.InReplyTo), reversed(m.References)...)
 	for _, id := range ids {
@@ -54,7 +61,16 @@ func (p *Pipeline) thread(t *config.Tenant, m *message.Message) (*dossier.Dossie
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("thread message %q: %w", m.MessageID, err)
+			return nil, false, fmt.Errorf("thread message %q: %w", shortID(m.MessageID), err)
+		}
+		if staffSender {
+			d, err := p.store.Get(ref)
+			if err != nil {
+				return nil, false, fmt.Errorf("thread message %q: %w", shortID(m.MessageID), err)
+			}
+			if d.Tenant == t.ID {
+				return d, true, nil
+			}
 		}
 		refs = append(refs, ref)
 	}
@@ -65,16 +81,16 @@ func (p *Pipeline) thread(t *config.Tenant, m *message.Message) (*dossier.Dossie
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("thread message %q: %w", m.MessageID, err)
+			return nil, false, fmt.Errorf("thread message %q: %w", shortID(m.MessageID), err)
 		}
 		// A message about a dossier already decided, refused, sent on
 		// or closed is a new request, such as a recours gracieux, owed
 		// its own acknowledgement and délais.
 		if d.Tenant == t.ID && d.State.AwaitsDecision() && sameAddress(d.Requester.Addr, requester.Addr) {
-			return d, nil
+			return d, false, nil
 		}
 	}
-	return nil, nil
+	return nil, false, nil
 }
 
 // sameAddress compares two addresses, ignoring the case of the domain

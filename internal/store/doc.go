@@ -15,7 +15,7 @@
 //	dossiers            REF -> dossier.Dossier
 //	messages            REF 0 N -> raw message N of the dossier (0 is the first)
 //	journal             REF 0 SEQ -> dossier.Event
-//	dedup               TENANT 0 DEDUPKEY 0 -> REF
+//	dedup               TENANT 0 DEDUPKEY 0 -> REF of the dossier that holds the item, first or added
 //	message_dedup       REF 0 DEDUPKEY 0 -> N of the message
 //	tokens              TOKEN -> REF
 //	counters            TENANT 0 YEAR 0 -> last sequence number given

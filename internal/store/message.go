@@ -66,6 +66,17 @@ func (s *Store) addMessageTx(tx *bolt.Tx, ref string, raw []byte, dedupKey strin
 	if dedup.Get(key) != nil {
 		return createResult{d: d}, nil
 	}
+	// The same item may come back after its dossier moved on, when it no
+	// longer threads there: an IMAP folder read again, an SMTP retry. The
+	// tenant's dedup bucket then still knows it, whichever dossier has
+	// it, and nothing is written twice.
+	tenantKey := prefixKey(d.Tenant, dedupKey)
+	if tx.Bucket(bucketDedup).Get(tenantKey) != nil {
+		return createResult{d: d}, nil
+	}
+	if err := putJSON(tx.Bucket(bucketDedup), tenantKey, ref); err != nil {
+		return createResult{}, fmt.Errorf("dedup key of a message of %s: %w", ref, err)
+	}
 
 	n := nextMessageNumber(tx, ref)
 	if err := putMessage(tx, ref, n, raw); err != nil {

@@ -17,7 +17,7 @@ func indexMessageIDs(tx *bolt.Tx, d *dossier.Dossier, events []dossier.Event) er
 	b := tx.Bucket(bucketMessageIDs)
 	for _, e := range events {
 		id := normalizeMessageID(e.Fields["message_id"])
-		if id == "" || checkKeyPart("message ID", id) != nil {
+		if id == "" || len(id) > maxIndexedID || checkKeyPart("message ID", id) != nil {
 			continue
 		}
 		key := prefixKey(d.Tenant, id)
@@ -31,6 +31,10 @@ func indexMessageIDs(tx *bolt.Tx, d *dossier.Dossier, events []dossier.Event) er
 	return nil
 }
 
+// maxIndexedID is the longest Message-ID the index keeps: an RFC 5322
+// line holds 998 octets, and bbolt keys at most 32 KiB.
+const maxIndexedID = 998
+
 // normalizeMessageID returns id without angle brackets and spaces.
 func normalizeMessageID(id string) string {
 	return strings.TrimSpace(strings.Trim(strings.TrimSpace(id), "<>"))
@@ -41,7 +45,7 @@ func normalizeMessageID(id string) string {
 // It returns ErrNotFound when no dossier does.
 func (s *Store) ByMessageID(tenant, id string) (string, error) {
 	id = normalizeMessageID(id)
-	if id == "" {
+	if id == "" || len(id) > maxIndexedID {
 		return "", ErrNotFound
 	}
 	var ref string

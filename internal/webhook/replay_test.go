@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -127,6 +128,7 @@ func TestSameContentWithoutTokenOneDossier(t *testing.T) {
 func TestUnsignedKeyCannotTakeOver(t *testing.T) {
 	f := newFixture(t)
 	token := issueToken(f.key, "contact", f.clock.Now().Add(-time.Minute))
+	clients := 1
 	post := func(email, key string, withToken bool) created {
 		values := url.Values{"email": {email}, "subject": {"s"}, "message": {"m " + email}, "nature": {"information"}}
 		if withToken {
@@ -134,11 +136,19 @@ func TestUnsignedKeyCannotTakeOver(t *testing.T) {
 		}
 		r := f.publicForm(values, time.Minute)
 		r.Header.Set(headerIdempotency, key)
+		// Each post from its own address, below the rate limit.
+		clients++
+		r.RemoteAddr = "127.0.0." + strconv.Itoa(clients) + ":40000"
 		return decodeCreated(t, f.do(r))
 	}
 	a := post("a@example.org", "robot-1", true)
 	if b := post("a@example.org", "robot-2", true); b.Reference != a.Reference {
 		t.Errorf("one token with two keys gave %s and %s", a.Reference, b.Reference)
+	}
+
+	// A page reused for another request keeps the two apart.
+	if c := post("c@example.org", "robot-3", true); c.Reference == a.Reference || c.Acknowledgement != "c@example.org" {
+		t.Errorf("a reused page returned the first submission: %+v", c)
 	}
 
 	f.cfg.Tenants[0].Forms[0].Public.AllowWithoutToken = true

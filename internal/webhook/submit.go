@@ -106,22 +106,22 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, cfg *config.Conf
 	return s.deliver(r, sub)
 }
 
-// dedupKey chooses what identifies a submission: the nonce of the
-// token sved put in its own form page, else the Idempotency-Key of a
-// signed request (the signature covers it), else the signature, else
+// dedupKey chooses what identifies a submission: the Idempotency-Key of
+// a signed request (the signature covers it), else the signature, else
 // the content itself, so that the same fields posted twice give one
-// dossier. An Idempotency-Key that nobody signed counts only with the
-// content: otherwise anyone could pick the key of someone else's
-// submission, get its reference and email back, and have their own
-// request dropped.
+// dossier. The nonce of the token sved put in its own form page, and an
+// Idempotency-Key that nobody signed, count only together with the
+// content: a page reused on a shared computer, or a key copied from
+// someone else's submission, must neither return that submission's
+// reference and email nor drop the new request.
 func dedupKey(idempotencyKey, nonce, signature string, in *input) string {
 	switch {
-	case nonce != "":
-		return "token " + nonce
 	case signature != "" && idempotencyKey != "":
 		return "key " + idempotencyKey
 	case signature != "":
 		return "signature " + signature
+	case nonce != "":
+		return "token " + nonce + " " + in.digest()
 	case idempotencyKey != "":
 		return "key " + idempotencyKey + " " + in.digest()
 	}
