@@ -2,6 +2,8 @@ package imap
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -326,5 +328,49 @@ func TestPollerInitialNewLeavesExistingMail(t *testing.T) {
 	stop()
 	if s := p.Stats(); s.Stored != 1 || s.Duplicates != 0 {
 		t.Errorf("stats after restart = %+v, want only the new message", s)
+	}
+}
+
+// TestPollerInitialNewSurvivesUIDValidityChange resets UIDVALIDITY under
+// a mailbox read with initial: new: the mail that was there before the
+// first connection must stay unread, and no AEE go out for it.
+func TestPollerInitialNewSurvivesUIDValidityChange(t *testing.T) {
+	f := newFixture(t, fixtureOptions{initial: "new"})
+	f.srv.Save(t, "INBOX", request(1))
+	f.srv.Save(t, "INBOX", request(2))
+	time.Sleep(1100 * time.Millisecond) // INTERNALDATE counts seconds
+	_, stop := f.start(t, nil)
+	waitFor(t, "the first selection", func() bool {
+		return strings.Contains(f.logs.String(), "imap folder selected")
+	}, f)
+	f.srv.Save(t, "INBOX", request(3))
+	f.waitDossiers(t, 1)
+	stop()
+
+	before := f.srv.UIDValidity(t, "INBOX")
+	f.srv.Stop()
+	maildir := filepath.Join(f.srv.Dir, "mail", f.srv.User, "Maildir")
+	files, _ := filepath.Glob(filepath.Join(maildir, "dovecot*"))
+	for _, file := range files {
+		if err := os.Remove(file); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(1100 * time.Millisecond) // a new UIDVALIDITY is the current time
+	f.srv.Restart(t)
+	if after := f.srv.UIDValidity(t, "INBOX"); after == before {
+		t.Fatalf("UIDVALIDITY did not change (%d); the test cannot run", after)
+	}
+
+	p, stop := f.start(t, nil)
+	f.srv.Save(t, "INBOX", request(4))
+	f.waitDossiers(t, 2)
+	waitFor(t, "the re-read of message 3", func() bool { return p.Stats().Duplicates == 1 }, f)
+	stop()
+	if s := p.Stats(); s.Stored != 1 {
+		t.Errorf("stats after the UIDVALIDITY change = %+v, want only message 4 stored", s)
+	}
+	if !strings.Contains(f.logs.String(), "UIDVALIDITY changed") {
+		t.Error("no log line about the UIDVALIDITY change")
 	}
 }

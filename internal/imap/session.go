@@ -167,7 +167,7 @@ func (s *session) selectFolder(ctx context.Context) error {
 	case stored.UIDValidity != 0:
 		s.p.log.Warn("UIDVALIDITY changed, reading the whole folder again",
 			"old_uid_validity", stored.UIDValidity, "uid_validity", data.UIDValidity)
-		s.cursor = store.Cursor{UIDValidity: data.UIDValidity}
+		s.cursor = store.Cursor{UIDValidity: data.UIDValidity, Since: stored.Since}
 	default:
 		s.cursor = store.Cursor{UIDValidity: data.UIDValidity}
 		if mb.Initial == config.InitialNew && data.NumMessages > 0 {
@@ -205,9 +205,13 @@ func (s *session) skipExisting(ctx context.Context, data *imap.SelectData) error
 			return fmt.Errorf("read the UID of the last message: %w", err)
 		}
 	}
+	// INTERNALDATE counts whole seconds: a message of the same second as
+	// the first connection is read again rather than left unread.
+	since := time.Now().UTC().Truncate(time.Second)
 	c, err := s.p.cursors.UpdateCursor(ctx, s.p.key, data.UIDValidity, func(c *store.Cursor) {
 		c.LastUID = last
 		c.ActionUID = last
+		c.Since = since
 	})
 	if err != nil {
 		return err

@@ -61,10 +61,12 @@ func (s *session) list() (map[uint32]int64, error) {
 	var set imap.UIDSet
 	set.AddRange(imap.UID(base+1), 0)
 
+	since := s.cursor.Since
 	var msgs []*imapclient.FetchMessageBuffer
 	err := s.do(func() error {
 		var err error
-		msgs, err = s.c.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
+		msgs, err = s.c.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true,
+			InternalDate: !since.IsZero()}).Collect()
 		return err
 	})
 	if err != nil {
@@ -72,9 +74,17 @@ func (s *session) list() (map[uint32]int64, error) {
 	}
 	sizes := make(map[uint32]int64, len(msgs))
 	for _, m := range msgs {
-		if uid := uint32(m.UID); uid > base {
-			sizes[uid] = m.RFC822Size
+		uid := uint32(m.UID)
+		if uid <= base {
+			continue
 		}
+		// With initial: new, mail that was in the folder at the first
+		// connection stays unread when a new UIDVALIDITY brings it back.
+		if !since.IsZero() && !m.InternalDate.IsZero() && m.InternalDate.Before(since) {
+			s.track.settle(uid)
+			continue
+		}
+		sizes[uid] = m.RFC822Size
 	}
 	return sizes, nil
 }

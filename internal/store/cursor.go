@@ -1,6 +1,7 @@
 package store
 
 import (
+	"time"
 	"context"
 	"fmt"
 	"maps"
@@ -33,6 +34,11 @@ type Cursor struct {
 	// not yet passed by ActionUID, so that the post-fetch action leaves
 	// them in the folder.
 	Skipped []uint32 `json:"skipped,omitempty"`
+	// Since is the first connection to a mailbox read with initial: new.
+	// The messages the server received before it were in the folder then
+	// and are never read, even when a UIDVALIDITY change makes the
+	// folder be read again. It survives UIDVALIDITY changes.
+	Since time.Time `json:"since,omitzero"`
 }
 
 // CursorMark moves a cursor forward in the transaction that stores an
@@ -122,7 +128,7 @@ func loadCursor(tx *bolt.Tx, key CursorKey, uidValidity uint32) (Cursor, error) 
 		return Cursor{}, fmt.Errorf("cursor: %w", err)
 	}
 	if c.UIDValidity != uidValidity {
-		return Cursor{UIDValidity: uidValidity}, nil
+		return Cursor{UIDValidity: uidValidity, Since: c.Since}, nil
 	}
 	c.Failures = maps.Clone(c.Failures)
 	c.Skipped = slices.Clone(c.Skipped)
