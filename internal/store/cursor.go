@@ -1,11 +1,11 @@
 package store
 
 import (
-	"time"
 	"context"
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
