@@ -160,9 +160,21 @@ func serve(configPath string, cfg *config.Config, log *slog.Logger) error {
 		stop()
 	}
 
-	pollers.stop()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
+	stopped := make(chan struct{})
+	go func() {
+		pollers.stop()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+	case <-shutdownCtx.Done():
+		// A poller still dialing a dead server: its next write fails on
+		// the closed store and the message is read again at the next
+		// start.
+		log.Warn("imap pollers did not stop in time", "timeout", shutdownTimeout.String())
+	}
 	if err := svc.smtp.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		log.Warn("smtp shutdown", "err", err)
 	}

@@ -43,6 +43,13 @@ func (p *Poller) session(ctx context.Context) (selected bool, err error) {
 	if err := s.connect(); err != nil {
 		return false, err
 	}
+	// A server that trickles a message byte by byte keeps resetting the
+	// watchdog: once the poller is asked to stop, the connection gets
+	// the time of DONE and LOGOUT, then it is closed whatever it does.
+	force := context.AfterFunc(ctx, func() {
+		time.AfterFunc(2*stopTimeout, func() { s.c.Close() })
+	})
+	defer force()
 	defer s.close(ctx)
 
 	if err := s.selectFolder(ctx); err != nil {
