@@ -95,9 +95,10 @@ func (s *session) fail(ctx context.Context, uid uint32, cause error, permanent b
 		return
 	}
 	s.p.skipped.Add(1)
-	s.track.settle(uid)
 	s.p.log.Error("imap message skipped and left in the folder", "uid", uid,
 		"attempts", attempts, "err", cause)
+	s.storePlaceholder(ctx, uid, cause)
+	s.track.settle(uid)
 }
 
 // noteLastUID records that the store's cursor has reached uid through a

@@ -2,6 +2,7 @@ package imap
 
 import (
 	"context"
+	"github.com/sved-project/sved/internal/dossier"
 	"os"
 	"path/filepath"
 	"strings"
@@ -169,9 +170,35 @@ func TestPollerSkipsMessageAboveLimit(t *testing.T) {
 	f.srv.Save(t, "INBOX", largeMessage(100<<10))
 	f.srv.Save(t, "INBOX", request(2))
 	p, stop := f.start(t, nil)
-	f.waitDossiers(t, 1)
+	refs := f.waitDossiers(t, 2)
 	waitFor(t, "the skip", func() bool { return p.Stats().Skipped == 1 }, f)
 	stop()
+
+	// The commune received the message: a placeholder dossier, written
+	// from its envelope, acknowledges it and tells the service where the
+	// original waits.
+	var placeholder *dossier.Dossier
+	for _, ref := range refs {
+		d, err := f.store.Get(ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Subject == "Plans" {
+			placeholder = d
+		}
+	}
+	if placeholder == nil || placeholder.Requester.Addr != "jeanne@example.org" {
+		t.Fatalf("no placeholder dossier for the large message among %v: %+v", refs, placeholder)
+	}
+	mails, err := f.store.Mails(placeholder.Ref)
+	if err != nil || len(mails) != 2 {
+		t.Fatalf("placeholder mails = %d, %v; want the AEE and the forward", len(mails), err)
+	}
+	raw, err := f.store.Raw(placeholder.Ref)
+	if err != nil || !strings.Contains(string(raw), "n'a pas pu être lu dans la boîte") ||
+		!strings.Contains(string(raw), "larger than max_message_bytes") {
+		t.Errorf("placeholder text:\n%s", raw)
+	}
 	c, err := f.store.Cursor(f.cursorKey())
 	if err != nil {
 		t.Fatal(err)
