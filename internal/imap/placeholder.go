@@ -14,9 +14,9 @@ import (
 )
 
 // storePlaceholder stores, in place of a message given up (too large, or
-// failing every fetch), a short message that sved writes from what the
-// server still tells about it: its sender, subject, date and Message-ID
-// when the envelope can be fetched. The item reached the commune's
+// failing every fetch), a short message that sved writes from the
+// envelope the server still returns: its sender, subject, date and
+// Message-ID, when that fetch succeeds. The item reached the commune's
 // mailbox, so the commune is seized: the dossier gets its AEE when the
 // sender is known, and the service gets the forward, which says where
 // the original waits. The placeholder holds no time of its own, so the
@@ -82,10 +82,12 @@ func placeholder(mailbox, folder string, uidValidity, uid uint32, size int64, en
 			messageID = env.MessageID
 		}
 	}
+
 	header("Subject", mime.QEncoding.Encode("utf-8", subject))
 	header("Message-ID", "<"+messageID+">")
 	header("X-Sved-Unfetched", fmt.Sprintf("mailbox=%s; folder=%s; uidvalidity=%d; uid=%d", mailbox, folder, uidValidity, uid))
 	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
+
 	fmt.Fprintf(&b, "Ce message n'a pas pu être lu dans la boîte « %s » (dossier %s, UID %d", mailbox, folder, uid)
 	if size > 0 {
 		fmt.Fprintf(&b, ", %d octets", size)
