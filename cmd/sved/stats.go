@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -176,19 +178,7 @@ func orderedKeys(cfg *config.Config, rows map[[2]string]*statsRow) [][2]string {
 }
 
 func cmpRank(ra, rb int, a, b string) int {
-	if ra != rb {
-		if ra < rb {
-			return -1
-		}
-		return 1
-	}
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Or(cmp.Compare(ra, rb), strings.Compare(a, b))
 }
 
 // percentile returns the p-th percentile of values by the nearest-rank

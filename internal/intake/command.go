@@ -88,10 +88,10 @@ func (p *Pipeline) newStaffAction(t *config.Tenant, d *dossier.Dossier, m *messa
 }
 
 // unquoted returns text without its quoted lines (those that start with
-// ">") and the attribution line just above a quote. Quoted history
-// that staff leave under their text is the forward sved sent them, with
-// internal details the requester must not see; trimming keeps
-// interleaved answers, so the quotes between them go here.
+// ">") and the attribution line just above a quote. The history that
+// staff quote is the forward sved sent them, with internal details the
+// requester must not see. Trimming keeps interleaved replies, so the
+// quotes between them are removed here.
 func unquoted(text string) string {
 	lines := strings.Split(text, "\n")
 	var out []string

@@ -147,8 +147,10 @@ func (p *Pipeline) deliverTenant(ctx context.Context, env *Envelope, g *tenantGr
 		// A stranger who writes to an intake address and copies a
 		// dossier's reply address makes a request of their own: it must
 		// not be swallowed as a suspicious message of that dossier.
-		if r, _ := senderRole(env, g.tenant, d, m, true); r == roleSuspicious && len(g.intake) > 0 {
-			break
+		if len(g.intake) > 0 {
+			if r, _ := senderRole(env, g.tenant, d, m, true); r == roleSuspicious {
+				break
+			}
 		}
 		return p.addToDossier(ctx, env, g.tenant, d, m, rawHash, true)
 	}

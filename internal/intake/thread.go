@@ -33,11 +33,11 @@ func subjectRefs(t *config.Tenant, subject string) []string {
 // address, continues, or nil when m opens a new one. m continues a
 // dossier when its In-Reply-To or References name a message of that
 // dossier (one it received or one sved sent for it), or when its subject
-// names the dossier's reference; in both cases only when m comes from
-// the dossier's requester, so that people who answer the same mailing
-// never end up in one dossier, and only a dossier that still waits for
-// a decision. Automatic mail never continues a dossier here: it is
-// stored apart, as it always was.
+// names the dossier's reference. In both cases m must come from the
+// dossier's requester, so that people who reply to the same mailing
+// never share a dossier, and the dossier must still wait for a
+// decision. Automatic mail never continues a dossier here, so it is
+// stored apart.
 //
 // A staff reply that reached an intake address instead of the reply
 // address continues the dossier whose messages its In-Reply-To or
@@ -65,10 +65,10 @@ func (p *Pipeline) thread(t *config.Tenant, m *message.Message) (d *dossier.Doss
 		}
 		if staffSender {
 			d, err := p.store.Get(ref)
-			if err != nil {
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
 				return nil, false, fmt.Errorf("thread message %q: %w", shortID(m.MessageID), err)
 			}
-			if d.Tenant == t.ID {
+			if err == nil && d.Tenant == t.ID {
 				return d, true, nil
 			}
 		}

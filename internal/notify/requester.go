@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -106,8 +107,8 @@ func piecesData(d *dossier.Dossier, p *dossier.PiecesRequest) *PiecesData {
 }
 
 // ErrNoContact is returned for an ARE whose service has no phone
-// number or no address: the ARE must give both (CRPA R112-11-1).
-var ErrNoContact = fmt.Errorf("the service has no phone number in the configuration, which the ARE must state")
+// number, which the ARE must state (CRPA R112-11-1).
+var ErrNoContact = errors.New("the service has no phone number in the configuration, which the ARE must state; add services[].phone")
 
 // ARE builds the accusé de réception of d for its requester, with every
 // mention that CRPA R112-11-1 requires. It states the date of receipt
