@@ -265,7 +265,7 @@ func printDetails(out io.Writer, cfg *config.Config, det *control.Details) {
 	}
 }
 
-// sentNote says when a letter went out, or nothing while it is due.
+// sentNote returns when a letter went out, or "" while it is due.
 func sentNote(cfg *config.Config, tenant string, at time.Time) string {
 	if at.IsZero() {
 		return ""

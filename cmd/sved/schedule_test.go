@@ -45,11 +45,11 @@ const scheduleTenant = `
 `
 
 // TestServeSchedules stores a request received on Monday 5 January 2026
-// under silence vaut accord after 2 months, with its AEE sent and no ARE,
-// then starts sved serve: its scheduler finds the ARE overdue and the
-// acceptance born on 5 March, and sends the service an alert, the
-// decision notice and a digest, once, across a restart. The attestation
-// and the statistics follow.
+// under silence vaut accord after 2 months, with its AEE sent and no ARE.
+// sved serve's scheduler then finds the ARE overdue and the acceptance
+// born on 5 March. It sends the service an alert, the decision notice and
+// a digest, once across a restart. The attestation and the statistics
+// follow.
 func TestServeSchedules(t *testing.T) {
 	e := newEnv(t, "", scheduleTenant)
 	cfgText := readFile(t, e.config) + "scheduler:\n  interval: 1s\n"

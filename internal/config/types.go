@@ -175,8 +175,9 @@ type Nature struct {
 	delai deadline.Delai
 	// CADA marks a request to see administrative documents: before any
 	// court, a refusal must go to the Commission d'accès aux documents
-	// administratifs within two months (CRPA L342-1, R343-1), which the
-	// letters then say instead of the usual voies de recours.
+	// administratifs within two months (CRPA L342-1, R343-1). The
+	// letters then state that route instead of the usual voies de
+	// recours.
 	CADA bool `mapstructure:"cada"`
 }
 

@@ -28,26 +28,27 @@ const (
 	// the cause.
 	StateQuarantined State = "quarantaine"
 	// StateImplicitAccord is a demande under silence vaut accord whose
-	// délai ended without an express answer: the collectivité accepted
-	// it implicitly (CRPA L231-1), and the requester may ask for the
+	// délai ended without an express decision. The collectivité accepted
+	// it implicitly (CRPA L231-1), and the requester may request the
 	// attestation of CRPA L232-3.
 	StateImplicitAccord State = "accord_implicite"
 	// StateImplicitRejection is a demande under silence vaut rejet whose
-	// délai ended without an express answer: the collectivité rejected
+	// délai ended without an express decision. The collectivité rejected
 	// it implicitly (CRPA L231-4), and the délais de recours run.
 	StateImplicitRejection State = "rejet_implicite"
-	// StateRegistered is a request that staff registered: the ARE went
-	// or goes out, and the service instructs it until an express answer
-	// or the implicit decision.
+	// StateRegistered is a request that staff registered. Its ARE is
+	// queued or sent, and the service instructs it until an express
+	// decision or the implicit one.
 	StateRegistered State = "enregistre"
-	// StateRefused is a request that staff refused with a reason (out of
-	// scope, abusive, duplicate), told to the requester.
+	// StateRefused is a request that staff rejected with a reason (out of
+	// scope, abusive, duplicate), which the requester was sent.
 	StateRefused State = "refuse"
 	// StateTransferred is a request sent on to the competent authority
-	// (CRPA L114-2): the requester was told, and sved runs no
+	// (CRPA L114-2). The requester got a notice, and sved runs no
 	// implicit-decision clock for it.
 	StateTransferred State = "transmis"
-	// StateClosed is a dossier closed after an express answer.
+	// StateClosed is a dossier closed after an express reply to the
+	// requester.
 	StateClosed State = "clos"
 )
 

@@ -23,7 +23,7 @@ const (
 	EventPiecesReceived  EventKind = "pieces_received"  // the missing pieces arrived
 	EventRequalified     EventKind = "requalified"      // staff set or changed the nature
 
-	EventImplicitDecision EventKind = "implicit_decision" // the délai ended without an express answer
+	EventImplicitDecision EventKind = "implicit_decision" // the délai ended without an express decision
 	EventAlert            EventKind = "alert"             // the service was warned of a due date
 
 	// Staff actions, each with the staff address as actor.
@@ -32,7 +32,7 @@ const (
 	EventTransferred    EventKind = "transferred"      // the dossier went to the competent authority
 	EventServiceChanged EventKind = "service_changed"  // another service took the dossier
 	EventNote           EventKind = "note"             // an internal note
-	EventClosed         EventKind = "closed"           // closed after an express answer
+	EventClosed         EventKind = "closed"           // closed after an express reply
 	EventReplyRelayed   EventKind = "reply_relayed"    // a staff reply was relayed to the requester
 	EventAttestation    EventKind = "attestation"      // the L232-3 attestation was queued
 	EventRejected       EventKind = "command_rejected" // a staff command was not carried out

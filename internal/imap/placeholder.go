@@ -18,8 +18,8 @@ import (
 // envelope the server still returns: its sender, subject, date and
 // Message-ID, when that fetch succeeds. The item reached the commune's
 // mailbox, so the commune is seized: the dossier gets its AEE when the
-// sender is known, and the service gets the forward, which says where
-// the original waits. The placeholder holds no time of its own, so the
+// sender is known, and the service gets the forward, which names the
+// folder and UID where the original waits. The placeholder holds no time of its own, so the
 // same message given up again maps to the same dossier.
 func (s *session) storePlaceholder(ctx context.Context, uid uint32, cause error) {
 	mb := s.p.mailbox

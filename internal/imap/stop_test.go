@@ -17,10 +17,11 @@ import (
 	"github.com/sved-project/sved/internal/intake"
 )
 
-// nobody is a Deliverer that the trickling server never lets reach.
-type nobody struct{}
+// unreachedDeliverer is a Deliverer that the trickling server never
+// lets a message reach.
+type unreachedDeliverer struct{}
 
-func (nobody) Deliver(context.Context, *intake.Envelope) ([]intake.Result, error) {
+func (unreachedDeliverer) Deliver(context.Context, *intake.Envelope) ([]intake.Result, error) {
 	return nil, fmt.Errorf("no message should arrive")
 }
 
@@ -92,7 +93,7 @@ func TestPollerStopsDespiteTricklingServer(t *testing.T) {
 	mb := cfg.Tenants[0].Mailboxes[0]
 	mb.Timeout = time.Second
 	st := openStore(t, dir)
-	p, err := New("ville", mb, nobody{}, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	p, err := New("ville", mb, unreachedDeliverer{}, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

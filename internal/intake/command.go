@@ -125,8 +125,8 @@ func relayable(parts []message.Part) []message.Part {
 }
 
 // build obeys the reply on sd, the dossier inside the transaction. A
-// reply that cannot be obeyed changes nothing and gets the agent a
-// French answer that says why and lists the commands.
+// reply that cannot be obeyed changes nothing, and the agent gets a
+// French error reply with the reasons and the list of commands.
 func (a *staffAction) build(sd *dossier.Dossier) ([]dossier.Event, []store.OutboundMail, error) {
 	problems := a.problems
 	if problems == nil {
@@ -139,7 +139,8 @@ func (a *staffAction) build(sd *dossier.Dossier) ([]dossier.Event, []store.Outbo
 	events, mails, err := a.apply(sd)
 	if err != nil {
 		// A letter that cannot be written must not make the agent's
-		// server retry the reply for days: the agent is told instead.
+		// server retry the reply for days, so the agent gets the error
+		// reply instead.
 		*sd = before
 		a.p.log.Error("staff command failed", "tenant", a.t.ID, "dossier", sd.Ref, "err", err)
 		return a.rejectWith(sd, []string{"la commande n'a pas pu être exécutée : " + err.Error()})
@@ -313,7 +314,7 @@ func (a *staffAction) apply(sd *dossier.Dossier) ([]dossier.Event, []store.Outbo
 	}
 	mail := func(m store.OutboundMail, err error) error {
 		if err != nil {
-			return fmt.Errorf("render %s letter on %s: %w", m.Kind, sd.Ref, err)
+			return fmt.Errorf("render forward to the new service of %s: %w", sd.Ref, err)
 		}
 		mails = append(mails, m)
 		return nil
@@ -375,8 +376,8 @@ func (a *staffAction) requestPieces(sd *dossier.Dossier, c staff.Command) error 
 	return nil
 }
 
-// answer carries out the part of the reply that concerns the requester:
-// the legal letter of its command, or the relay of a plain reply.
+// answer carries out the part of the reply meant for the requester: the
+// legal letter of its command, or the relay of a plain reply.
 func (a *staffAction) answer(sd *dossier.Dossier) ([]dossier.Event, []store.OutboundMail, error) {
 	r, t, rd := a.reply, a.t, a.p.renderer
 	svc := t.Service(sd.Service)

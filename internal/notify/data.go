@@ -70,9 +70,9 @@ type Data struct {
 
 	// Deadline is the due date an alert is about; nil in other letters.
 	Deadline *Deadline
-	// Decision is the implicit decision of the dossier, in the alert,
-	// the decision notice and the attestation; nil when the dossier has
-	// no regime that leads to one.
+	// Decision is the implicit decision of the dossier in the letters
+	// that state it. It is nil when the dossier has no regime that
+	// leads to one.
 	Decision *Decision
 	// Today is the date the letter is written, as "vendredi 4 décembre
 	// 2026", in the attestation.
@@ -99,7 +99,7 @@ type Data struct {
 	// wrong and its list of commands.
 	Problems []string
 	Help     string
-	// Sender is the author of the message a letter reports or answers.
+	// Sender is the author of the message that a letter reports.
 	Sender string
 	// PiecesAnswered is true in a follow-up that ended a wait for
 	// requested pieces.
@@ -117,9 +117,10 @@ type PiecesData struct {
 	Delai string // "15 jours"
 	// Due is the last day of the délai, "mardi 19 janvier 2027".
 	Due string
-	// Effect is what the request does to the implicit decision: "accord"
-	// (the délai starts only when the pieces arrive), "rejet" (it is
-	// suspended until then, for the délai at most), or "" (no decision).
+	// Effect is the regime whose rule the request applies to the
+	// implicit decision. Under "accord" the délai starts only when the
+	// pieces arrive, under "rejet" it is suspended until then, for the
+	// granted délai at most, and "" means no decision.
 	Effect string
 }
 

@@ -21,8 +21,8 @@ type DigestLine struct {
 	// of the délai given for pieces, the implicit-decision date, or the
 	// due date that passed.
 	Due string
-	// What names the due date in the overdue section ("accusé de
-	// réception"), and is empty elsewhere.
+	// What is the name of the due date in the overdue section
+	// ("accusé de réception"), and is empty elsewhere.
 	What string
 }
 
@@ -45,7 +45,7 @@ type DigestData struct {
 	DecisionDays int
 }
 
-// Empty reports whether the digest has nothing to say.
+// Empty reports whether the digest has no line.
 func (g *DigestData) Empty() bool {
 	return len(g.Overdue)+len(g.AwaitingARE)+len(g.AwaitingPieces)+len(g.Decisions) == 0
 }

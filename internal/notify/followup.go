@@ -17,9 +17,9 @@ import (
 // m re-attached, and the text of m. From and Reply-To are as in Forward,
 // with the sender of m as author.
 //
-// piecesAnswered is true when m ended a wait for requested pieces: the
-// letter then tells the service that the délai runs again and gives the
-// new implicit-decision date.
+// piecesAnswered is true when m ended a wait for requested pieces. The
+// letter then states that the délai runs again, with the new
+// implicit-decision date.
 func (r *Renderer) FollowUp(t *config.Tenant, d *dossier.Dossier, svc *config.Service,
 	m *message.Message, now time.Time, piecesAnswered bool) (store.OutboundMail, error) {
 	if m == nil {

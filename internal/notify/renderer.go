@@ -1,15 +1,19 @@
-// Package notify writes the French letters that sved sends. The accusé
-// d'enregistrement électronique (AEE) and the attestation of implicit
-// acceptance (CRPA L232-3) go to the requester. The forward of a
-// request, the forward of a follow-up message (complément) that a
-// requester sends to an existing dossier, the alerts before and after a
-// due date, the notice that an implicit decision is born, and the daily
-// digest go to the service in charge.
+// Package notify writes the French letters that sved sends.
+//
+// The requester gets the accusé d'enregistrement (AEE), the accusé de
+// réception (ARE), the refusal, the request for pieces, the transfer
+// notice, the relayed staff replies and the attestation of implicit
+// acceptance (CRPA L232-3). The service in charge gets the forward of a
+// request and of each complément, the alerts about due dates, the
+// notice of an implicit decision, the report of a suspicious message
+// and the daily digest. An agent whose reply cannot be obeyed gets the
+// staff error reply, and a competent authority the transfer.
 //
 // Each letter is three templates, embedded in the binary: NAME.subject.tmpl
 // and NAME.txt.tmpl (text/template) and NAME.html.tmpl (html/template).
-// A file of the same name in the override directory given to New replaces
-// the embedded one. Templates receive a Data value.
+// A file of the same name in the override directory given to New, or in
+// a tenant's templates folder, replaces the embedded one. Templates
+// receive a Data value, and the digest a DigestData value.
 package notify
 
 import (
@@ -37,8 +41,9 @@ const (
 	KindAEE      = "aee"
 	KindForward  = "forward"
 	KindFollowUp = "complement"
-	// KindAlert warns a service of a due date; KindImplicit tells it that
-	// an implicit decision is born; KindDigest is its daily summary.
+	// KindAlert warns a service of a due date, KindImplicit is the
+	// notice that an implicit decision is born, and KindDigest is the
+	// service's daily summary.
 	KindAlert    = "alert"
 	KindImplicit = "implicit"
 	KindDigest   = "digest"
@@ -237,7 +242,7 @@ var funcs = texttemplate.FuncMap{
 }
 
 // render executes the three templates of the letter of the given kind
-// for tenant t with data; ref names the dossier, or the digest, in
+// for tenant t with data. ref names the dossier, or the digest, in
 // errors.
 func (r *Renderer) render(t *config.Tenant, kind, ref string, data any) (subject, text, html string, err error) {
 	set, err := r.setFor(t)

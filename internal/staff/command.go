@@ -14,19 +14,19 @@ const (
 	KindRegister Kind = iota + 1
 	// KindRefuse rejects the request with a reason sent to the requester.
 	KindRefuse
-	// KindDocuments asks the requester for missing documents within a
-	// délai in days.
+	// KindDocuments requests missing documents from the requester
+	// within a délai in days.
 	KindDocuments
-	// KindTransfer sends the dossier to the competent authority and tells
-	// the requester.
+	// KindTransfer sends the dossier to the competent authority and a
+	// notice to the requester.
 	KindTransfer
 	// KindService routes the dossier to another service.
 	KindService
 	// KindNature changes the nature (kind of request) of the dossier.
 	KindNature
-	// KindNote adds an internal note that the requester never sees.
+	// KindNote adds an internal note, never sent to the requester.
 	KindNote
-	// KindClose closes the dossier after an express answer.
+	// KindClose closes the dossier after an express reply.
 	KindClose
 	// KindAttestation sends the attestation of implicit acceptance
 	// (article L232-3 of the CRPA).
@@ -154,11 +154,12 @@ func (c Command) String() string {
 // Reply is a staff reply understood: its commands and the text below
 // them.
 type Reply struct {
-	// Commands are in the order written; each kind appears at most once.
+	// Commands are in the order written. Parse rejects a reply that
+	// repeats a kind.
 	Commands []Command
-	// Text is what follows the commands, without surrounding blank
-	// lines. Unless Internal reports true, it is meant for the requester:
-	// relayed as it is by a plain reply, added to the letter otherwise.
+	// Text is the message below the commands, without surrounding blank
+	// lines. Unless Internal reports true, it is meant for the requester,
+	// relayed as it is by a plain reply and added to the letter otherwise.
 	Text string
 }
 

@@ -68,8 +68,8 @@ func (s *Store) addMessageTx(tx *bolt.Tx, ref string, raw []byte, dedupKey strin
 	}
 	// The same item may come back after its dossier moved on, when it no
 	// longer threads there: an IMAP folder read again, an SMTP retry. The
-	// tenant's dedup bucket then still knows it, whichever dossier has
-	// it, and nothing is written twice.
+	// tenant's dedup bucket then still contains it, whichever dossier
+	// has it, and nothing is written twice.
 	tenantKey := prefixKey(d.Tenant, dedupKey)
 	if tx.Bucket(bucketDedup).Get(tenantKey) != nil {
 		return createResult{d: d}, nil

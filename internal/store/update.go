@@ -13,8 +13,8 @@ import (
 	"github.com/sved-project/sved/internal/dossier"
 )
 
-// Change is what a transition writes besides the dossier itself: the
-// journal events that record it and the mails it causes.
+// Change is the part of a transition written besides the dossier
+// itself: the journal events that record it and the mails it causes.
 type Change struct {
 	Events []dossier.Event
 	Mails  []OutboundMail
@@ -34,8 +34,8 @@ func (c Change) empty() bool {
 //
 // once, when not empty, names the change: a change of that name that
 // was already written makes Update write nothing and return false, and
-// the name is recorded in the same transaction as the change. This is
-// how the scheduler sends each alert exactly once across restarts.
+// the name is recorded in the same transaction as the change. The
+// scheduler queues each alert once this way, across restarts.
 //
 // A Change with no event and no mail writes nothing (the name is not
 // recorded either) and returns false: mutate decides, on the dossier as

@@ -110,7 +110,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, cfg *config.Conf
 // a signed request (the signature covers it), else the signature, else
 // the content itself, so that the same fields posted twice give one
 // dossier. The nonce of the token sved put in its own form page, and an
-// Idempotency-Key that nobody signed, count only together with the
+// Idempotency-Key that no signature covers, count only together with the
 // content: a page reused on a shared computer, or a key copied from
 // someone else's submission, must neither return that submission's
 // reference and email nor drop the new request.
